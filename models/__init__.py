@@ -1,0 +1,1 @@
+"""Pydantic models and the SQLAlchemy schema; this floor imports nothing of ours."""

@@ -1,0 +1,165 @@
+"""The SQLAlchemy schema. Every table except `tenants` belongs to a tenant.
+
+Tenant isolation is enforced by the session (see `models.tenant_scope`), not by the
+discipline of each query: every mapped class here derives from `TenantScoped`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements only INTEGER
+
+
+def utcnow() -> datetime:
+    """Timestamps are stored in UTC; pages convert to Europe/Berlin."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with deterministic constraint names (stable migrations)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Tenant(Base):
+    """A municipality known to this installation (mirrors its tenant file)."""
+
+    __tablename__ = "tenants"
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    ags: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TenantScoped(Base):
+    """Abstract base: a row that belongs to exactly one tenant."""
+
+    __abstract__ = True
+
+    tenant_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("tenants.slug", ondelete="RESTRICT"), index=True
+    )
+
+
+class DocumentStatus:
+    """Where a stored document ended; every input ends in one of the final states."""
+
+    RECEIVED = "received"  # stored, not yet decided (a crash leaves this; re-run resumes)
+    ACCEPTED = "accepted"  # became (or carried) a case
+    QUARANTINED = "quarantined"
+    ATTACHMENT = "attachment"  # supporting file of an e-mail, kept with its parent
+    FINAL = frozenset({ACCEPTED, QUARANTINED, ATTACHMENT})
+
+
+class Document(TenantScoped):
+    """An original as received, addressed by its SHA-256 in the document store."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("tenant_id", "sha256", name="uq_documents_tenant_sha"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    source_name: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    form_type: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.RECEIVED)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", use_alter=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Case(TenantScoped):
+    """A Vorgang: one validated submission, with its file number and department."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "file_number", name="uq_cases_tenant_file_number"),
+        UniqueConstraint("tenant_id", "document_id", name="uq_cases_tenant_document"),
+        Index("ix_cases_tenant_form_created", "tenant_id", "form_type", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    file_number: Mapped[str] = mapped_column(String(60))
+    form_type: Mapped[str] = mapped_column(String(40))
+    department_code: Mapped[str] = mapped_column(String(20))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    status: Mapped[str] = mapped_column(String(20), default="eingegangen")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    acknowledgement: Mapped[str | None] = mapped_column(String(300))
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FileNumberCounter(TenantScoped):
+    """Last sequence number given per department and year (row-locked on allocation)."""
+
+    __tablename__ = "file_number_counters"
+
+    tenant_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("tenants.slug", ondelete="RESTRICT"), primary_key=True
+    )
+    department_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuarantineEntry(TenantScoped):
+    """A document that could not become a case, with the reason a clerk reads."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("tenant_id", "document_id", name="uq_quarantine_doc"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    reason_code: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)
+    details: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(TenantScoped):
+    """What happened, when, to which input (hash) and in which flow run.
+
+    `details` holds codes, counts, hashes and file numbers only: never personal data.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_tenant_sha", "tenant_id", "document_sha256"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(80))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(BigInteger)
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
