@@ -74,7 +74,8 @@ class DocumentStatus:
     ACCEPTED = "accepted"  # became (or carried) a case
     QUARANTINED = "quarantined"
     ATTACHMENT = "attachment"  # supporting file of an e-mail, kept with its parent
-    FINAL = frozenset({ACCEPTED, QUARANTINED, ATTACHMENT})
+    DUPLICATE = "duplicate"  # new bytes, but its only form was already received elsewhere
+    FINAL = frozenset({ACCEPTED, QUARANTINED, ATTACHMENT, DUPLICATE})
 
 
 class Document(TenantScoped):

@@ -42,8 +42,8 @@ def _scoped_entities(state: ORMExecuteState) -> bool:
 
 @event.listens_for(Session, "do_orm_execute")
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
-    if state.is_column_load or state.is_relationship_load:
-        return  # already filtered when the parent row was loaded
+    if state.is_column_load or state.is_relationship_load or state.is_insert:
+        return  # loads: filtered with the parent row; inserts: checked on flush or by value
     tenant_id = getattr(state.session, "tenant_id", None)
     if tenant_id is None:
         if _scoped_entities(state):

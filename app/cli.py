@@ -1,0 +1,161 @@
+"""The `amtsflow` command: a thin layer over flows and queries.
+
+Every command with `--json` prints exactly one JSON document on stdout; logs go to
+stderr. Prefect is imported only by commands that run a flow (it costs ~1.3 s).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from app import demo as demo_module
+
+app = typer.Typer(help="Amtsflow – Verwaltungsabläufe für Gemeinden", no_args_is_help=True)
+intake_app = typer.Typer(help="Posteingang verarbeiten", no_args_is_help=True)
+cases_app = typer.Typer(help="Vorgänge", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Quarantäne", no_args_is_help=True)
+db_app = typer.Typer(help="Datenbank", no_args_is_help=True)
+tenants_app = typer.Typer(help="Gemeinden (Mandanten)", no_args_is_help=True)
+for sub, name in [
+    (intake_app, "intake"),
+    (cases_app, "cases"),
+    (quarantine_app, "quarantine"),
+    (db_app, "db"),
+    (tenants_app, "tenants"),
+]:
+    app.add_typer(sub, name=name)
+
+TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Kurzname der Gemeinde")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Ein JSON-Dokument auf stdout")]
+
+
+def _emit(data: Any, as_json: bool, human: str) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        typer.echo(human)
+
+
+def _fail(message: str, as_json: bool, code: int = 2) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
+    typer.echo(f"Fehler: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _session(tenant: str, as_json: bool) -> Any:
+    from connectors.catalogue import TenantConfigError, TenantNotFoundError, load_tenant
+    from connectors.database import ensure_schema, make_engine, tenant_session
+    from models.settings import Settings
+
+    settings = Settings()
+    try:
+        load_tenant(tenant, settings.tenants)
+    except (TenantNotFoundError, TenantConfigError) as exc:
+        _fail(str(exc), as_json)
+    engine = make_engine(settings.effective_database_url)
+    ensure_schema(engine)
+    return tenant_session(engine, tenant)
+
+
+@intake_app.command("run")
+def intake_run(
+    tenant: TenantOpt,
+    source: Annotated[
+        str | None, typer.Option(help="Eingangsordner (Pfad) oder Name einer Eingangsquelle")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Alle Dateien eines Eingangsordners verarbeiten."""
+    from connectors.catalogue import TenantConfigError, TenantNotFoundError
+    from flows.intake import intake
+
+    try:
+        summary = intake(tenant=tenant, source=source)
+    except (TenantNotFoundError, TenantConfigError, FileNotFoundError, NotADirectoryError) as exc:
+        _fail(str(exc), as_json)
+    data = summary.model_dump(mode="json")
+    human = demo_module.format_summary(data)
+    _emit(data, as_json, human)
+    if summary.errors:
+        raise typer.Exit(1)
+
+
+@cases_app.command("list")
+def cases_list(
+    tenant: TenantOpt,
+    form_type: Annotated[str | None, typer.Option(help="Formularart")] = None,
+    department: Annotated[str | None, typer.Option(help="Fachbereich (Kennzeichen)")] = None,
+    file_number: Annotated[str | None, typer.Option(help="Aktenzeichen (Teil)")] = None,
+    limit: int = 1000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Vorgänge der Gemeinde auflisten (neueste zuerst)."""
+    from connectors.database.queries import list_cases
+
+    with _session(tenant, as_json) as session:
+        rows = list_cases(
+            session, form_type=form_type, department=department, file_number=file_number,
+            limit=limit,
+        )
+    lines = [f"{r['file_number']:<22} {r['form_type']:<22} {r['created_at'][:19]}" for r in rows]
+    _emit(rows, as_json, "\n".join(lines) or "Keine Vorgänge.")
+
+
+@quarantine_app.command("list")
+def quarantine_list(tenant: TenantOpt, limit: int = 1000, as_json: JsonOpt = False) -> None:
+    """Dokumente in Quarantäne mit Grund auflisten."""
+    from connectors.database.queries import list_quarantine
+
+    with _session(tenant, as_json) as session:
+        rows = list_quarantine(session, limit=limit)
+    lines = [f"{r['sha256'][:12]}  {r['source_name'] or '-'}\n    {r['reason']}" for r in rows]
+    _emit(rows, as_json, "\n".join(lines) or "Quarantäne ist leer.")
+
+
+@db_app.command("upgrade")
+def db_upgrade(as_json: JsonOpt = False) -> None:
+    """Datenbankschema auf den neuesten Stand bringen (Alembic)."""
+    from connectors.database import make_engine, upgrade
+    from models.settings import Settings
+
+    settings = Settings()
+    revision = upgrade(make_engine(settings.effective_database_url))
+    url = settings.effective_database_url.split("@")[-1]  # never print credentials
+    _emit({"revision": revision, "database": url}, as_json, f"Schema auf Stand {revision}.")
+
+
+@tenants_app.command("validate")
+def tenants_validate(as_json: JsonOpt = False) -> None:
+    """Alle Gemeinde-Dateien prüfen; jeder Fehler mit Datei und Feld."""
+    from connectors.catalogue import load_all
+    from models.settings import Settings
+
+    tenants, errors = load_all(Settings().tenants)
+    problems = [
+        {"file": str(e.path), "field": field, "message": msg}
+        for e in errors
+        for field, msg in e.problems
+    ]
+    data = {"valid": [t.slug for t in tenants], "errors": problems}
+    human = "\n".join([f"ok  {t.slug}" for t in tenants] + [str(e) for e in errors])
+    _emit(data, as_json, human)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command("demo")
+def demo(
+    port: Annotated[int, typer.Option(help="Port des lokalen Prefect-Servers")] = 4200,
+) -> None:
+    """Die Demo: Posteingang von Musterstadt auf SQLite und lokalem Prefect-Server."""
+    raise typer.Exit(demo_module.run_demo(port))
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

@@ -1,0 +1,55 @@
+"""List the files waiting in a drop folder.
+
+Skipped: hidden files, office lock files and partial uploads (they are not finished),
+and symlinks that lead out of the folder (a share must not be a door to elsewhere).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+_UNFINISHED_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".filepart")
+
+
+@dataclass(frozen=True, slots=True)
+class DropFile:
+    """A file found in the drop folder."""
+
+    path: Path
+    name: str  # path relative to the drop folder, as shown to the clerk
+    size: int
+
+
+def _skip(name: str) -> bool:
+    return name.startswith((".", "~$")) or name.lower().endswith(_UNFINISHED_SUFFIXES)
+
+
+def scan(root: Path, *, max_files: int | None = None) -> list[DropFile]:
+    """All finished files below `root`, sorted by relative name (stable batches)."""
+    base = root.resolve(strict=True)
+    if not base.is_dir():
+        raise NotADirectoryError(f"kein Ordner: {root}")
+    found: list[DropFile] = []
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if _skip(entry.name):
+                    continue
+                path = Path(entry.path)
+                if entry.is_symlink():
+                    target = path.resolve()
+                    if not target.is_relative_to(base):
+                        continue
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        stack.append(path)
+                    continue
+                if not entry.is_file():
+                    continue
+                found.append(DropFile(path, str(path.relative_to(base)), entry.stat().st_size))
+    found.sort(key=lambda f: f.name)
+    return found[:max_files] if max_files is not None else found

@@ -1,0 +1,124 @@
+"""The document store: originals addressed by SHA-256, immutable once written.
+
+Layout under the data folder (`AMTSFLOW_HOME`):
+`tenants/<slug>/store/<sha[:2]>/<sha>` for originals, `tenants/<slug>/outputs/...` for
+what flows produce, `tenants/<slug>/quarantine/<sha>.json` for the clerk's reasons.
+Paths are derived from hashes and slugs, never taken from input, and every derived path
+is checked to stay inside the tenant's folder (a symlink cannot lead out of it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.tenant import SLUG_PATTERN
+
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1 << 20
+
+
+class PathEscapeError(PermissionError):
+    """A path would leave the tenant's folder."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """An original in the store."""
+
+    sha256: str
+    size: int
+    path: Path
+    created: bool  # False when the same content was already stored
+
+
+class TenantStorage:
+    """One tenant's folder in the data folder."""
+
+    def __init__(self, home: Path, tenant_id: str, *, fsync: bool = True) -> None:
+        if not re.fullmatch(SLUG_PATTERN, tenant_id):
+            raise PathEscapeError("ungültiger Gemeinde-Kurzname")
+        self.tenant_id = tenant_id
+        self.root = (home / "tenants" / tenant_id).resolve()
+        self._fsync = fsync
+        for sub in ("store", "outputs", "quarantine", "tmp"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+
+    def inside(self, path: Path) -> Path:
+        """Resolve a path and refuse it unless it lies inside the tenant's folder."""
+        resolved = path.resolve()
+        if not resolved.is_relative_to(self.root):
+            raise PathEscapeError("Pfad außerhalb des Ordners der Gemeinde")
+        return resolved
+
+    def path_for(self, sha256: str) -> Path:
+        """Where an original with this hash lives."""
+        if not _SHA.match(sha256):
+            raise ValueError("kein SHA-256")
+        return self.inside(self.root / "store" / sha256[:2] / sha256)
+
+    def store_file(self, source: Path) -> StoredObject:
+        """Copy a file into the store while hashing it (one read of the source)."""
+        with source.open("rb") as src:
+            return self._store_stream(src.read, _CHUNK)
+
+    def store_bytes(self, data: bytes) -> StoredObject:
+        """Store content already in memory (e.g. an e-mail attachment)."""
+        chunks = iter([data])
+        return self._store_stream(lambda _n: next(chunks, b""), _CHUNK)
+
+    def _store_stream(self, read: object, size: int) -> StoredObject:
+        assert callable(read)
+        digest = hashlib.sha256()
+        total = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := read(size):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    total += len(chunk)
+                if self._fsync:
+                    out.flush()
+                    os.fsync(out.fileno())
+            sha = digest.hexdigest()
+            target = self.path_for(sha)
+            if target.exists():
+                return StoredObject(sha, total, target, created=False)
+            target.parent.mkdir(exist_ok=True)
+            tmp.chmod(0o444)
+            os.replace(tmp, target)  # atomic: readers see all of it or nothing
+            return StoredObject(sha, total, target, created=True)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def output_path(self, *parts: str) -> Path:
+        """A path under `outputs/`, checked to stay there."""
+        return self.inside(self.root.joinpath("outputs", *parts))
+
+    def write_atomic(self, path: Path, data: bytes) -> Path:
+        """Write a file so that a crash leaves the old version or the new, never half."""
+        path = self.inside(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp_name, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                Path(tmp_name).unlink()
+        return path
+
+    def quarantine_note(self, sha256: str) -> Path:
+        """Where the clerk-readable reason for a quarantined original is written."""
+        if not _SHA.match(sha256):
+            raise ValueError("kein SHA-256")
+        return self.inside(self.root / "quarantine" / f"{sha256}.json")

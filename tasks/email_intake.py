@@ -1,0 +1,124 @@
+"""E-mails: a form may be in the body (a form-mailer's `Label: value` lines) or attached.
+
+The e-mail is the unit the clerk sees: it ends accepted when at least one form in it
+became a case, duplicate when its forms were all received before, else quarantined
+with the reason of its first faulty form (or "no form"). Attachments are stored as
+documents of their own (parent = the e-mail); the ones that are no form are kept with
+the case as supporting files. Everything is decided in one transaction, so a crash
+makes the next run repeat the whole e-mail, never half of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connectors.documents import DocumentKind, ParsedDocument
+from models.db import Document, DocumentStatus, utcnow
+from tasks import audit, reasons
+from tasks.decision import Evaluation, accept, evaluate, filing_year, prepare_counter, quarantine
+from tasks.intake_context import FileResult, IntakeContext, Outcome
+from tasks.reasons import Reason
+from tasks.registration import Registered, register
+
+
+@dataclass
+class _Part:
+    reg: Registered
+    name: str
+    parsed: ParsedDocument | None = None
+    verdict: Evaluation | None = None
+
+
+def _attachments(ctx: IntakeContext, email: Registered, parsed: ParsedDocument) -> list[_Part]:
+    parts: list[_Part] = []
+    for number, attachment in enumerate(parsed.attachments, start=1):
+        stored = ctx.storage.store_bytes(attachment.content)
+        name = attachment.filename or f"Anhang {number}"
+        parts.append(_Part(register(ctx, stored, name, parent_id=email.document_id), name))
+    fresh = {ctx.storage.path_for(p.reg.sha256): p for p in parts if not p.reg.duplicate}
+    for path, result in ctx.parser.parse_many(list(fresh)):
+        fresh[path].parsed = result
+    for part in parts:
+        if part.parsed is not None and part.parsed.kind != DocumentKind.EML:
+            part.verdict = evaluate(ctx, part.parsed)
+    return parts
+
+
+def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) -> FileResult:
+    """Decide an e-mail and everything attached to it."""
+    parts = _attachments(ctx, reg, parsed)
+    body = evaluate(ctx, parsed) if parsed.fields else None
+    if body is not None and body.form_type is None:
+        body = None  # the body's lines are no form: not a fault of the e-mail
+    forms = [p for p in parts if p.verdict is not None and p.verdict.form_type is not None]
+    for verdict in [body, *(p.verdict for p in forms)]:
+        if verdict is not None and verdict.form is not None and verdict.form_type is not None:
+            prepare_counter(ctx, verdict.form_type, filing_year())
+    duplicates = [p for p in parts if p.reg.duplicate and p.reg.form_type is not None]
+    with ctx.session() as session:
+        email = session.get_one(Document, reg.document_id)
+        email.kind = DocumentKind.EML.value
+        common = {"actor": ctx.actor, "flow_run_id": ctx.flow_run_id}
+        audit.record(
+            session, "parsed", **common, sha256=email.sha256, kind="eml",
+            attachments=len(parts), form_in_body=body is not None,
+        )
+        cases = []
+        first_fault: tuple[str, Reason, str | None] | None = None
+        if body is not None:
+            if body.form is not None and body.form_type is not None:
+                cases.append(accept(session, ctx, email, body.form_type, body.form))
+            elif body.reason is not None:
+                first_fault = ("E-Mail-Text", body.reason, body.form_type)
+        for part in forms:
+            assert part.verdict is not None
+            doc = session.get_one(Document, part.reg.document_id)
+            doc.kind = part.parsed.kind.value if part.parsed else None
+            if part.verdict.form is not None and part.verdict.form_type is not None:
+                cases.append(accept(session, ctx, doc, part.verdict.form_type, part.verdict.form))
+            elif part.verdict.reason is not None:
+                first_fault = first_fault or (part.name, part.verdict.reason, part.verdict.form_type)
+        for part in parts:
+            if part.reg.duplicate:
+                continue
+            doc = session.get_one(Document, part.reg.document_id)
+            if doc.status == DocumentStatus.RECEIVED:
+                doc.status, doc.decided_at = DocumentStatus.ATTACHMENT, utcnow()
+                doc.case_id = cases[0].id if cases else None
+                if doc.kind is None and part.parsed is not None:
+                    doc.kind = part.parsed.kind.value
+        numbers = tuple(c.file_number for c in cases)
+        if cases:
+            if email.status == DocumentStatus.RECEIVED:
+                email.status, email.decided_at = DocumentStatus.ACCEPTED, utcnow()
+                email.case_id = cases[0].id
+                email.form_type = cases[0].form_type
+            if first_fault is not None:  # a faulty form beside a good one: park that one
+                name, reason, form_type = first_fault
+                faulty = next((p for p in forms if p.name == name), None)
+                if faulty is not None:
+                    doc = session.get_one(Document, faulty.reg.document_id)
+                    quarantine(session, ctx, doc, reason, form_type)
+            result = FileResult(email.sha256, Outcome.ACCEPTED, cases[0].form_type, numbers)
+        elif duplicates and first_fault is None:
+            email.status, email.decided_at = DocumentStatus.DUPLICATE, utcnow()
+            email.form_type = duplicates[0].reg.form_type
+            audit.record(session, "duplicate", **common, sha256=email.sha256, status="forms_known")
+            result = FileResult(email.sha256, Outcome.DUPLICATE, email.form_type)
+        else:
+            unreadable = next(
+                (p for p in parts if p.verdict and p.verdict.reason and p.parsed and not p.parsed.ok),
+                None,
+            )
+            if first_fault is None and unreadable is not None and unreadable.verdict is not None:
+                assert unreadable.verdict.reason is not None
+                first_fault = (unreadable.name, unreadable.verdict.reason, None)
+            if first_fault is not None:
+                name, inner, form_type = first_fault
+                reason = reasons.email_attachment(name, inner) if name != "E-Mail-Text" else inner
+            else:
+                reason, form_type = reasons.email_without_form(len(parts)), None
+            quarantine(session, ctx, email, reason, form_type)
+            result = FileResult(email.sha256, Outcome.QUARANTINED, form_type, (), reason.code)
+        session.commit()
+    return result

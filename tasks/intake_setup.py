@@ -1,0 +1,67 @@
+"""Open what an intake run needs: tenant, schema, storage, template, drop folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from connectors.catalogue import load_tenant
+from connectors.database import ensure_schema, make_engine
+from connectors.documents import DocumentParser
+from connectors.dropfolder import DropFile, scan
+from connectors.storage import TenantStorage
+from models.db import Tenant as TenantRow
+from models.settings import Settings
+from models.tenant import Tenant
+from tasks.acknowledgement import template_for
+from tasks.intake_context import IntakeContext
+
+
+def sync_tenant_row(ctx: IntakeContext) -> None:
+    """Mirror the tenant file into the `tenants` table (name or AGS may have changed)."""
+    with ctx.session() as session:
+        row = session.get(TenantRow, ctx.tenant.slug)
+        if row is None:
+            session.add(TenantRow(slug=ctx.tenant.slug, name=ctx.tenant.name, ags=ctx.tenant.ags))
+        else:
+            row.name, row.ags = ctx.tenant.name, ctx.tenant.ags
+        session.commit()
+
+
+def open_context(
+    settings: Settings, tenant_slug: str, parser: DocumentParser, flow_run_id: str | None
+) -> IntakeContext:
+    """Everything one run shares; the schema is brought up to date on the way."""
+    tenant = load_tenant(tenant_slug, settings.tenants)
+    engine = make_engine(settings.effective_database_url)
+    ensure_schema(engine)
+    ctx = IntakeContext(
+        tenant=tenant,
+        storage=TenantStorage(settings.home, tenant.slug),
+        engine=engine,
+        parser=parser,
+        template=template_for(settings.tenants, tenant),
+        settings=settings,
+        flow_run_id=flow_run_id,
+    )
+    sync_tenant_row(ctx)
+    return ctx
+
+
+def resolve_source(tenant: Tenant, source: str | None) -> Path:
+    """A configured source by name, else a folder path; default: the first source."""
+    if source is None:
+        if not tenant.intake_sources:
+            raise ValueError(f"Gemeinde {tenant.slug} hat keine Eingangsquelle eingetragen")
+        return tenant.intake_sources[0].path
+    named = tenant.source(source)
+    return named.path if named is not None else Path(source).expanduser()
+
+
+@task(name="scan-drop-folder", persist_result=False, cache_policy=NO_CACHE, retries=2,
+      retry_delay_seconds=2)
+def scan_drop_folder(folder: Path) -> list[DropFile]:
+    """List the waiting files (retried: a mounted share can blink)."""
+    return scan(folder)

@@ -1,0 +1,118 @@
+"""Quarantine reasons in words a clerk understands, with a stable code for reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from connectors.documents import DocumentKind, ParsedDocument, ParseFailure
+from models.forms import FieldError
+
+_KIND_DE = {
+    DocumentKind.JSON: "Web-Formular (JSON)",
+    DocumentKind.PDF: "PDF",
+    DocumentKind.DOCX: "Word-Dokument (DOCX)",
+    DocumentKind.EML: "E-Mail",
+    DocumentKind.UNKNOWN: "unbekannte Dateiart",
+}
+
+SUPPORTED = "Angenommen werden PDF-Formulare, Word-Formulare (DOCX), Web-Formulare (JSON) und E-Mails (.eml)."
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a document went to quarantine."""
+
+    code: str
+    text: str
+    details: list[FieldError] = field(default_factory=list)
+
+
+def kind_label(kind: DocumentKind) -> str:
+    """German name of a detected document kind."""
+    return _KIND_DE[kind]
+
+
+def for_parse_failure(parsed: ParsedDocument, *, timeout_s: float, max_mb: int) -> Reason:
+    """Turn a parser failure into the clerk's reason."""
+    failure = parsed.failure
+    kind = kind_label(parsed.kind)
+    texts = {
+        ParseFailure.EMPTY: "Die Datei ist leer.",
+        ParseFailure.TOO_LARGE: f"Die Datei ist größer als {max_mb} MB und wurde nicht gelesen.",
+        ParseFailure.UNSUPPORTED: f"Diese Dateiart wird nicht verarbeitet ({kind}). {SUPPORTED}",
+        ParseFailure.ENCRYPTED: (
+            f"Das {kind} ist passwortgeschützt (verschlüsselt) und kann nicht gelesen werden. "
+            "Bitte eine ungeschützte Fassung anfordern."
+        ),
+        ParseFailure.DAMAGED: f"Die Datei ({kind}) ist beschädigt und kann nicht gelesen werden.",
+        ParseFailure.TIMEOUT: (
+            f"Das Lesen der Datei ({kind}) dauerte länger als {timeout_s:g} Sekunden und wurde "
+            "abgebrochen. Die Datei kann schädlich sein: nicht am Arbeitsplatz öffnen."
+        ),
+        ParseFailure.MEMORY: (
+            f"Das Lesen der Datei ({kind}) brauchte zu viel Arbeitsspeicher und wurde "
+            "abgebrochen. Die Datei kann schädlich sein: nicht am Arbeitsplatz öffnen."
+        ),
+        ParseFailure.CRASHED: (
+            f"Das Lesen der Datei ({kind}) ist abgebrochen. Die Datei kann schädlich sein: "
+            "nicht am Arbeitsplatz öffnen."
+        ),
+    }
+    assert failure is not None
+    return Reason(f"parse_{failure.value}", texts[failure])
+
+
+def unknown_form(parsed: ParsedDocument) -> Reason:
+    """No known form recognised; says what was found so the clerk can decide."""
+    if parsed.kind is DocumentKind.PDF and not parsed.fields:
+        if parsed.has_text_layer is False:
+            text = (
+                "Kein Formular erkannt: das PDF enthält nur Bilder (kein Text, keine "
+                "Formularfelder), vermutlich ein Scan. Bitte von Hand erfassen."
+            )
+        else:
+            text = (
+                "Kein Formular erkannt: das PDF hat keine ausfüllbaren Formularfelder. "
+                "Bitte von Hand erfassen."
+            )
+        return Reason("unknown_form", text)
+    count = len(parsed.fields)
+    return Reason(
+        "unknown_form",
+        f"Kein bekanntes Formular erkannt ({kind_label(parsed.kind)} mit {count} Feldern). "
+        "Bekannt sind: Gewerbeanmeldung, Hundesteuer-Anmeldung, Sondernutzung öffentlicher "
+        "Verkehrsflächen, Mängelmeldung.",
+    )
+
+
+def invalid_fields(title: str, errors: list[FieldError]) -> Reason:
+    """A known form whose fields failed validation; the details name each field."""
+    names = ", ".join(e.field for e in errors[:5]) + (" …" if len(errors) > 5 else "")
+    return Reason(
+        "invalid_fields",
+        f"Formular „{title}“: {len(errors)} Angabe(n) fehlerhaft oder fehlend ({names}).",
+        list(errors),
+    )
+
+
+def no_department(title: str) -> Reason:
+    """The tenant routes this form nowhere (a configuration gap, not the sender's fault)."""
+    return Reason(
+        "no_department",
+        f"Für das Formular „{title}“ ist in dieser Gemeinde kein Fachbereich eingetragen "
+        "(Gemeinde-Konfiguration prüfen).",
+    )
+
+
+def email_without_form(attachments: int) -> Reason:
+    """An e-mail whose body and attachments hold no known form."""
+    return Reason(
+        "email_no_form",
+        f"E-Mail ohne erkennbares Formular (im Text und in {attachments} Anhang/Anhängen). "
+        "Bitte von Hand bearbeiten.",
+    )
+
+
+def email_attachment(name: str, inner: Reason) -> Reason:
+    """An e-mail whose only form failed: the e-mail carries its attachment's reason."""
+    return Reason(inner.code, f"Anhang „{name}“: {inner.text}", inner.details)
