@@ -77,3 +77,25 @@ def map_fields(form: type[MunicipalForm], fields: Mapping[str, object]) -> dict[
                 mapped.setdefault(field, text)
                 break
     return mapped
+
+
+def address_aliases(
+    prefix: str, printed: str | None, qualifiers: tuple[str, ...], bare: bool
+) -> dict[str, tuple[str, ...]]:
+    """Aliases for the address fields `<prefix>street`, `..house_number`, `..postal_code`, `..city`.
+
+    Args:
+        prefix: field name prefix, e.g. "site_".
+        printed: qualifier on the blank template ("Straße (Betriebsstätte)"), None for none.
+        qualifiers: words senders put before or after the label ("Betriebsstätte.PLZ").
+        bare: whether unqualified labels ("PLZ") belong to this address.
+    """
+    parts = {"street": STREET, "house_number": HOUSE_NUMBER, "postal_code": POSTAL_CODE, "city": CITY}
+    return {
+        f"{prefix}{name}": (
+            f"{labels[0]} ({printed})" if printed else labels[0],
+            *(labels if bare else ()),
+            *qualified(labels, qualifiers),
+        )
+        for name, labels in parts.items()
+    }
