@@ -34,7 +34,9 @@ def fold_german(text: str) -> str:
     Makes "Straße", "STRASSE" and "Strasse" compare equal, whatever the sender's keyboard.
     """
     folded = unicodedata.normalize("NFC", text).lower().translate(_UMLAUTS)
-    plain = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
+    )
     return " ".join(plain.split())
 
 
@@ -113,7 +115,9 @@ def _parse_iban(value: object) -> str:
     if length is None:
         raise german_error("iban", "IBAN ist ungültig (Land gehört nicht zum SEPA-Raum)")
     if len(text) != length:
-        raise german_error("iban", f"IBAN ist ungültig (Länge: {text[:2]}-IBAN hat {length} Stellen)")
+        raise german_error(
+            "iban", f"IBAN ist ungültig (Länge: {text[:2]}-IBAN hat {length} Stellen)"
+        )
     if text[:2] == "DE" and not text[4:].isdigit():
         raise german_error("iban", "IBAN ist ungültig (deutsche IBAN enthält nur Ziffern)")
     if text[2:4] in ("00", "01", "99") or _mod97(text) != 1:
@@ -148,13 +152,17 @@ def _parse_date(value: object) -> date:
     elif iso := _ISO.fullmatch(text):
         year, month, day = (int(part) for part in iso.groups())
     else:
-        raise german_error("datum", "Datum ungültig: bitte als TT.MM.JJJJ angeben, z. B. 31.12.2026")
+        raise german_error(
+            "datum", "Datum ungültig: bitte als TT.MM.JJJJ angeben, z. B. 31.12.2026"
+        )
     if not 1900 <= year <= 2100:
         raise german_error("datum", "Datum ungültig: Jahr muss zwischen 1900 und 2100 liegen")
     try:
         return date(year, month, day)
     except ValueError:
-        raise german_error("datum", "Datum ungültig: diesen Tag gibt es im Kalender nicht") from None
+        raise german_error(
+            "datum", "Datum ungültig: diesen Tag gibt es im Kalender nicht"
+        ) from None
 
 
 def _not_in_future(value: date) -> date:
@@ -186,7 +194,9 @@ def _parse_phone(value: object) -> str:
     text = " ".join(_as_text(value).split())
     digits = sum(c in "0123456789" for c in text)
     if not re.fullmatch(r"\+?[0-9 ()/.\-]+", text) or not 5 <= digits <= 20:
-        raise german_error("telefon", "Telefonnummer ungültig (nur Ziffern, Leerzeichen, + / - ( ))")
+        raise german_error(
+            "telefon", "Telefonnummer ungültig (nur Ziffern, Leerzeichen, + / - ( ))"
+        )
     return text
 
 

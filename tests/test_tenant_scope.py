@@ -13,16 +13,27 @@ from models.tenant_scope import TenantScopeError
 
 def _seed(engine: Engine) -> None:
     with Session(engine) as s:
-        s.add_all([Tenant(slug="a-stadt", name="A", ags="09999001"),
-                   Tenant(slug="b-dorf", name="B", ags="09999002")])
+        s.add_all(
+            [
+                Tenant(slug="a-stadt", name="A", ags="09999001"),
+                Tenant(slug="b-dorf", name="B", ags="09999002"),
+            ]
+        )
         s.commit()
     for slug in ("a-stadt", "b-dorf"):
         with tenant_session(engine, slug) as s:
             doc = Document(sha256=slug[0] * 64, size=1)
             s.add(doc)
             s.flush()
-            s.add(Case(file_number=f"{slug}-1", form_type="x", department_code="1",
-                       document_id=doc.id, data={}))
+            s.add(
+                Case(
+                    file_number=f"{slug}-1",
+                    form_type="x",
+                    department_code="1",
+                    document_id=doc.id,
+                    data={},
+                )
+            )
             s.commit()
 
 
@@ -30,8 +41,11 @@ def test_each_session_sees_only_its_tenant(engine: Engine) -> None:
     _seed(engine)
     with tenant_session(engine, "a-stadt") as s:
         assert [c.file_number for c in s.scalars(select(Case))] == ["a-stadt-1"]
-        joined = s.execute(select(Case.file_number, Document.sha256).join(
-            Document, Document.id == Case.document_id)).all()
+        joined = s.execute(
+            select(Case.file_number, Document.sha256).join(
+                Document, Document.id == Case.document_id
+            )
+        ).all()
         assert joined == [("a-stadt-1", "a" * 64)]
         # another tenant's id typed in: not found
         other = tenant_session(engine, "b-dorf").scalar(select(Case.id))

@@ -25,7 +25,9 @@ EMAIL = ("E-Mail", "E-Mail-Adresse", "Mail", "email_address")
 def qualified(labels: Iterable[str], qualifiers: Iterable[str]) -> tuple[str, ...]:
     """Every "label (qualifier)" and "qualifier.label" spelling, e.g. "PLZ (Betriebsstätte)"."""
     pairs = [(label, qualifier) for qualifier in qualifiers for label in labels]
-    return tuple(f"{label} ({q})" for label, q in pairs) + tuple(f"{q}.{label}" for label, q in pairs)
+    return tuple(f"{label} ({q})" for label, q in pairs) + tuple(
+        f"{q}.{label}" for label, q in pairs
+    )
 
 
 @cache
@@ -90,7 +92,12 @@ def address_aliases(
         qualifiers: words senders put before or after the label ("Betriebsstätte.PLZ").
         bare: whether unqualified labels ("PLZ") belong to this address.
     """
-    parts = {"street": STREET, "house_number": HOUSE_NUMBER, "postal_code": POSTAL_CODE, "city": CITY}
+    parts = {
+        "street": STREET,
+        "house_number": HOUSE_NUMBER,
+        "postal_code": POSTAL_CODE,
+        "city": CITY,
+    }
     return {
         f"{prefix}{name}": (
             f"{labels[0]} ({printed})" if printed else labels[0],
