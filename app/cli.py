@@ -99,7 +99,10 @@ def cases_list(
 
     with _session(tenant, as_json) as session:
         rows = list_cases(
-            session, form_type=form_type, department=department, file_number=file_number,
+            session,
+            form_type=form_type,
+            department=department,
+            file_number=file_number,
             limit=limit,
         )
     lines = [f"{r['file_number']:<22} {r['form_type']:<22} {r['created_at'][:19]}" for r in rows]

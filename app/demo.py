@@ -32,14 +32,13 @@ def format_summary(data: dict[str, Any]) -> str:
         f"  {'Formular':<24}{'angen.':>8}{'Quar.':>8}{'Dupl.':>8}",
     ]
     for name, c in data["by_form_type"].items():
-        lines.append(
-            f"  {name:<24}{c['accepted']:>8}{c['quarantined']:>8}{c['duplicates']:>8}"
-        )
+        lines.append(f"  {name:<24}{c['accepted']:>8}{c['quarantined']:>8}{c['duplicates']:>8}")
     if data["quarantine_reasons"]:
         lines.append("")
-        lines.append("  Quarantäne-Gründe: " + ", ".join(
-            f"{k} ×{v}" for k, v in data["quarantine_reasons"].items()
-        ))
+        lines.append(
+            "  Quarantäne-Gründe: "
+            + ", ".join(f"{k} ×{v}" for k, v in data["quarantine_reasons"].items())
+        )
     return "\n".join(lines)
 
 
@@ -69,7 +68,10 @@ def ensure_prefect_server(home: Path, port: int) -> str:
     prefect = Path(sys.executable).with_name("prefect")
     process = subprocess.Popen(
         [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
     )
     (home / "prefect-server.pid").write_text(str(process.pid))
     deadline = time.monotonic() + 90
@@ -95,7 +97,10 @@ def run_demo(port: int) -> int:
     amtsflow = Path(sys.executable).with_name("amtsflow")
     done = subprocess.run(
         [str(amtsflow), "intake", "run", "--tenant", TENANT, "--json"],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode not in (0, 1) or not done.stdout.strip():
         sys.stderr.write(done.stderr[-4000:])

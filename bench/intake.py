@@ -55,8 +55,10 @@ def child(mode: str, inbox: Path) -> None:
 
         start = time.perf_counter()
         with ParserPool(
-            workers=settings.parse_workers, timeout_s=settings.parse_timeout_s,
-            memory_mb=settings.parse_memory_mb, max_bytes=settings.max_file_bytes,
+            workers=settings.parse_workers,
+            timeout_s=settings.parse_timeout_s,
+            memory_mb=settings.parse_memory_mb,
+            max_bytes=settings.max_file_bytes,
         ) as pool:
             ctx = open_context(settings, "musterstadt", pool, None)
             files = scan(inbox)
@@ -75,13 +77,20 @@ def _start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(home / "prefect"),
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
     env.pop("PREFECT_API_URL", None)
     prefect = Path(sys.executable).with_name("prefect")
     proc = subprocess.Popen(
         [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/api"
     import urllib.request
@@ -121,14 +130,25 @@ def main() -> None:
         for i in range(args.repeat):
             for mode in ("plain", "prefect") if i % 2 == 0 else ("prefect", "plain"):
                 home = work / f"{mode}-{i}"
-                env = {**os.environ, "AMTSFLOW_HOME": str(home), "PREFECT_API_URL": api,
-                       "PREFECT_HOME": str(work / "prefect"),
-                       "AMTSFLOW_DATABASE_URL": f"sqlite:///{home / 'amtsflow.db'}"}
+                env = {
+                    **os.environ,
+                    "AMTSFLOW_HOME": str(home),
+                    "PREFECT_API_URL": api,
+                    "PREFECT_HOME": str(work / "prefect"),
+                    "AMTSFLOW_DATABASE_URL": f"sqlite:///{home / 'amtsflow.db'}",
+                }
                 env.pop("AMTSFLOW_TENANTS", None)
-                out = subprocess.run(
-                    [sys.executable, __file__, "--child", mode, "--inbox", str(inbox)],
-                    env=env, capture_output=True, text=True, check=True,
-                ).stdout.strip().splitlines()[-1]
+                out = (
+                    subprocess.run(
+                        [sys.executable, __file__, "--child", mode, "--inbox", str(inbox)],
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                    .stdout.strip()
+                    .splitlines()[-1]
+                )
                 figures = json.loads(out)
                 runs[mode].append(figures)
                 print(f"{mode:8s} run {i}: {figures}", flush=True)

@@ -57,12 +57,16 @@ def intake(
         results: list[FileResult] = []
         size = settings.batch_size
         for start in range(0, len(files), size):
-            results += intake_batch(quote(ctx), quote(files[start : start + size]))
+            batch = files[start : start + size]
+            results += intake_batch(quote(ctx), quote(batch), return_state=False)
     summary = summarise(results, tenant=tenant, source=str(folder), flow_run_id=run_id)
     summary.seconds = round(time.perf_counter() - started, 3)
     publish_summary(summary)
     logger.info(
         "angenommen %d, Quarantäne %d, Duplikate %d, Fehler %d",
-        summary.accepted, summary.quarantined, summary.duplicates, summary.errors,
+        summary.accepted,
+        summary.quarantined,
+        summary.duplicates,
+        summary.errors,
     )
     return summary

@@ -24,7 +24,7 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def german_error(kind: str, message: str) -> PydanticCustomError:
-    """An error with a German message a clerk can act on (no braces: it is a template)."""
+    """Build an error with a German message (no braces: the message is a template)."""
     return PydanticCustomError(ERROR_PREFIX + kind, message)
 
 
@@ -41,7 +41,7 @@ def fold_german(text: str) -> str:
 
 
 def compact_key(text: str) -> str:
-    """`fold_german` without anything but a-z and 0-9: "PLZ (Betriebsstätte):" -> "plzbetriebsstaette"."""
+    """Keep only a-z, 0-9 of `fold_german`: "PLZ (Betriebsstätte):" -> "plzbetriebsstaette"."""
     return re.sub(r"[^a-z0-9]", "", fold_german(text))
 
 

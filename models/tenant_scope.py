@@ -30,7 +30,8 @@ class TenantSession(Session):
 
 
 def _scoped_entities(state: ORMExecuteState) -> bool:
-    for desc in state.statement.column_descriptions if state.is_select else []:
+    statement: Any = state.statement
+    for desc in statement.column_descriptions if state.is_select else []:
         entity = desc.get("entity")
         if isinstance(entity, type) and issubclass(entity, TenantScoped):
             return True

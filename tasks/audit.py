@@ -29,6 +29,7 @@ def record(
         case_id: The case concerned, if any.
         flow_run_id: The Prefect flow run, if the step ran in one.
         **details: Codes, counts, hashes, file numbers. No names, addresses or field values.
+
     """
     session.add(
         AuditEvent(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -92,9 +93,16 @@ def accept(
     ctx.storage.write_atomic(path, ctx.template.render(ack))
     case.acknowledgement = str(path.relative_to(ctx.storage.root))
     doc.status, doc.form_type, doc.case_id, doc.decided_at = (
-        DocumentStatus.ACCEPTED, form_type, case.id, utcnow(),
+        DocumentStatus.ACCEPTED,
+        form_type,
+        case.id,
+        utcnow(),
     )
-    common = {"actor": ctx.actor, "sha256": doc.sha256, "flow_run_id": ctx.flow_run_id}
+    common: dict[str, Any] = {
+        "actor": ctx.actor,
+        "sha256": doc.sha256,
+        "flow_run_id": ctx.flow_run_id,
+    }
     audit.record(session, "validated", **common, form_type=form_type, errors=0)
     audit.record(session, "case_created", **common, case_id=case.id, file_number=file_number)
     audit.record(session, "routed", **common, case_id=case.id, department=department.code)
@@ -109,18 +117,30 @@ def quarantine(
     details = [e.model_dump() for e in reason.details]
     session.add(
         QuarantineEntry(
-            document_id=doc.id, reason_code=reason.code, reason=reason.text,
-            details=details, flow_run_id=ctx.flow_run_id,
+            document_id=doc.id,
+            reason_code=reason.code,
+            reason=reason.text,
+            details=details,
+            flow_run_id=ctx.flow_run_id,
         )
     )
     doc.status, doc.form_type, doc.decided_at = DocumentStatus.QUARANTINED, form_type, utcnow()
     audit.record(
-        session, "quarantined", actor=ctx.actor, sha256=doc.sha256, flow_run_id=ctx.flow_run_id,
-        reason_code=reason.code, fields=[d["field"] for d in details],
+        session,
+        "quarantined",
+        actor=ctx.actor,
+        sha256=doc.sha256,
+        flow_run_id=ctx.flow_run_id,
+        reason_code=reason.code,
+        fields=[d["field"] for d in details],
     )
     note = {
-        "sha256": doc.sha256, "datei": doc.source_name, "grund_code": reason.code,
-        "grund": reason.text, "felder": details, "zeitpunkt": datetime.now().isoformat(),
+        "sha256": doc.sha256,
+        "datei": doc.source_name,
+        "grund_code": reason.code,
+        "grund": reason.text,
+        "felder": details,
+        "zeitpunkt": datetime.now().isoformat(),
     }
     ctx.storage.write_atomic(
         ctx.storage.quarantine_note(doc.sha256),
@@ -137,8 +157,14 @@ def decide_single(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) -
         doc = session.get_one(Document, reg.document_id)
         doc.kind = parsed.kind.value
         audit.record(
-            session, "parsed", actor=ctx.actor, sha256=doc.sha256, flow_run_id=ctx.flow_run_id,
-            kind=parsed.kind.value, failure=parsed.failure, form_type=verdict.form_type,
+            session,
+            "parsed",
+            actor=ctx.actor,
+            sha256=doc.sha256,
+            flow_run_id=ctx.flow_run_id,
+            kind=parsed.kind.value,
+            failure=parsed.failure,
+            form_type=verdict.form_type,
         )
         if verdict.form is None or verdict.form_type is None:
             assert verdict.reason is not None

@@ -58,7 +58,8 @@ class DocxTemplate:
         try:
             document = docx.Document(str(path))
         except Exception as exc:
-            raise TemplateError(f"{path}: keine lesbare Word-Vorlage ({type(exc).__name__})") from exc
+            kind = type(exc).__name__
+            raise TemplateError(f"{path}: keine lesbare Word-Vorlage ({kind})") from exc
         _join_split_placeholders(document)
         buffer = io.BytesIO()
         document.save(buffer)

@@ -11,6 +11,7 @@ makes the next run repeat the whole e-mail, never half of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from connectors.documents import DocumentKind, ParsedDocument
 from models.db import Document, DocumentStatus, utcnow
@@ -44,6 +45,10 @@ def _attachments(ctx: IntakeContext, email: Registered, parsed: ParsedDocument) 
     return parts
 
 
+def _read(part: _Part) -> bool:
+    return part.parsed is not None and part.parsed.ok
+
+
 def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) -> FileResult:
     """Decide an e-mail and everything attached to it."""
     parts = _attachments(ctx, reg, parsed)
@@ -58,10 +63,15 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
     with ctx.session() as session:
         email = session.get_one(Document, reg.document_id)
         email.kind = DocumentKind.EML.value
-        common = {"actor": ctx.actor, "flow_run_id": ctx.flow_run_id}
+        common: dict[str, Any] = {"actor": ctx.actor, "flow_run_id": ctx.flow_run_id}
         audit.record(
-            session, "parsed", **common, sha256=email.sha256, kind="eml",
-            attachments=len(parts), form_in_body=body is not None,
+            session,
+            "parsed",
+            **common,
+            sha256=email.sha256,
+            kind="eml",
+            attachments=len(parts),
+            form_in_body=body is not None,
         )
         cases = []
         first_fault: tuple[str, Reason, str | None] | None = None
@@ -77,7 +87,8 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
             if part.verdict.form is not None and part.verdict.form_type is not None:
                 cases.append(accept(session, ctx, doc, part.verdict.form_type, part.verdict.form))
             elif part.verdict.reason is not None:
-                first_fault = first_fault or (part.name, part.verdict.reason, part.verdict.form_type)
+                fault = (part.name, part.verdict.reason, part.verdict.form_type)
+                first_fault = first_fault or fault
         for part in parts:
             if part.reg.duplicate:
                 continue
@@ -93,6 +104,14 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
                 email.status, email.decided_at = DocumentStatus.ACCEPTED, utcnow()
                 email.case_id = cases[0].id
                 email.form_type = cases[0].form_type
+                audit.record(
+                    session,
+                    "accepted",
+                    **common,
+                    sha256=email.sha256,
+                    case_id=cases[0].id,
+                    file_numbers=list(numbers),
+                )
             if first_fault is not None:  # a faulty form beside a good one: park that one
                 name, reason, form_type = first_fault
                 faulty = next((p for p in forms if p.name == name), None)
@@ -107,7 +126,7 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
             result = FileResult(email.sha256, Outcome.DUPLICATE, email.form_type)
         else:
             unreadable = next(
-                (p for p in parts if p.verdict and p.verdict.reason and p.parsed and not p.parsed.ok),
+                (p for p in parts if p.verdict and p.verdict.reason and not _read(p)),
                 None,
             )
             if first_fault is None and unreadable is not None and unreadable.verdict is not None:

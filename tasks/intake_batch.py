@@ -62,12 +62,16 @@ def _guarded(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) -> Fil
     except Exception as exc:
         # The exception's text may quote field values: log its type and frames only.
         frames = "".join(traceback.format_tb(exc.__traceback__))
-        log.error("Entscheidung fehlgeschlagen für %s: %s\n%s", reg.sha256[:12], type(exc).__name__, frames)
+        kind = type(exc).__name__
+        log.error("Entscheidung fehlgeschlagen für %s: %s\n%s", reg.sha256[:12], kind, frames)
         return FileResult(reg.sha256, Outcome.UNREADABLE, reason_code="internal_error")
 
 
 @task(name="intake-batch", persist_result=False, cache_policy=NO_CACHE, retries=0)
 def intake_batch(ctx: IntakeContext, files: list[DropFile]) -> list[FileResult]:
-    """Prefect task around `process_batch` (no retries: the batch is idempotent and
-    a re-run of the flow picks up whatever a failure left `received`)."""
+    """Run `process_batch` as one Prefect task run.
+
+    No retries: the batch is idempotent, and a re-run of the flow picks up whatever a
+    failure left `received`.
+    """
     return process_batch(ctx, files)

@@ -60,8 +60,13 @@ def resolve_source(tenant: Tenant, source: str | None) -> Path:
     return named.path if named is not None else Path(source).expanduser()
 
 
-@task(name="scan-drop-folder", persist_result=False, cache_policy=NO_CACHE, retries=2,
-      retry_delay_seconds=2)
+@task(
+    name="scan-drop-folder",
+    persist_result=False,
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=2,
+)
 def scan_drop_folder(folder: Path) -> list[DropFile]:
     """List the waiting files (retried: a mounted share can blink)."""
     return scan(folder)

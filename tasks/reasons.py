@@ -15,7 +15,10 @@ _KIND_DE = {
     DocumentKind.UNKNOWN: "unbekannte Dateiart",
 }
 
-SUPPORTED = "Angenommen werden PDF-Formulare, Word-Formulare (DOCX), Web-Formulare (JSON) und E-Mails (.eml)."
+SUPPORTED = (
+    "Angenommen werden PDF-Formulare, Word-Formulare (DOCX), Web-Formulare (JSON) "
+    "und E-Mails (.eml)."
+)
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,13 @@ def register(
             )
             session.add(doc)
             audit.record(
-                session, "stored", actor=ctx.actor, sha256=sha, flow_run_id=ctx.flow_run_id,
-                size=stored.size, attachment=parent_id is not None,
+                session,
+                "stored",
+                actor=ctx.actor,
+                sha256=sha,
+                flow_run_id=ctx.flow_run_id,
+                size=stored.size,
+                attachment=parent_id is not None,
             )
             try:
                 session.commit()
@@ -65,7 +70,11 @@ def register(
         ctx.seen.add(sha)
         if duplicate:
             audit.record(
-                session, "duplicate", actor=ctx.actor, sha256=sha, flow_run_id=ctx.flow_run_id,
+                session,
+                "duplicate",
+                actor=ctx.actor,
+                sha256=sha,
+                flow_run_id=ctx.flow_run_id,
                 status=doc.status,
             )
             session.commit()

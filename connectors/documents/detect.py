@@ -56,6 +56,7 @@ def detect_kind(head: bytes) -> DocumentKind:
     Returns:
         The detected kind, or UNKNOWN. A zip archive is reported as DOCX; whether it
         really holds a Word document is only known once the parser opens it.
+
     """
     head = head[:HEAD_BYTES]
     if b"%PDF-" in head[:_PDF_WINDOW]:
@@ -70,7 +71,7 @@ def detect_kind(head: bytes) -> DocumentKind:
 
 
 def _looks_like_email(head: bytes) -> bool:
-    """True when the bytes open with an RFC 822 header block.
+    """Tell whether the bytes open with an RFC 822 header block.
 
     A single known header is not enough (a text file may start with "Subject: ..."),
     so at least two known header names must appear before the first non-header line.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from connectors.documents.models import DocumentKind, ParseFailure
 
 
-class Unreadable(Exception):
+class UnreadableError(Exception):
     """A document that cannot be read, for a reason a clerk can be told.
 
     `detail` is technical and must never quote the document: it ends up in logs

@@ -34,6 +34,7 @@ def read_eml(data: bytes) -> ParsedDocument:
     Returns:
         Subject as title, plain body as text, its `Label: value` lines as fields, and
         the attachments.
+
     """
     message = email.message_from_bytes(data, policy=policy.default)
     subject = message.get("Subject")
@@ -51,7 +52,7 @@ def read_eml(data: bytes) -> ParsedDocument:
 
 
 def _body(message: Message) -> str:
-    """The plain-text body; an HTML-only body with its tags stripped."""
+    """Return the plain-text body; of an HTML-only body, its text without tags."""
     if not isinstance(message, EmailMessage):
         return ""
     part = message.get_body(preferencelist=("plain",))
@@ -67,7 +68,7 @@ def _body(message: Message) -> str:
 
 
 def _decode(part: Message) -> str:
-    """A text part's content; a wrong or unknown charset falls back to UTF-8, then Latin-1."""
+    """Decode a text part; a wrong or unknown charset falls back to UTF-8, then Latin-1."""
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
@@ -112,7 +113,8 @@ def _collect_attachments(
         payload = part.get_payload()
         is_related = part.get_content_subtype() == "related"
         for child in payload if isinstance(payload, list) else []:
-            _collect_attachments(child, out, depth=depth + 1, related=is_related)
+            if isinstance(child, Message):
+                _collect_attachments(child, out, depth=depth + 1, related=is_related)
         return
     disposition = part.get_content_disposition()
     filename = part.get_filename()
@@ -134,7 +136,7 @@ def _collect_attachments(
 
 
 def _content(part: Message) -> bytes | None:
-    """The decoded bytes of a part; an attached e-mail as the complete message."""
+    """Return the decoded bytes of a part; of an attached e-mail, the whole message."""
     if part.get_content_type() == "message/rfc822":
         inner = part.get_payload()
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):

@@ -7,13 +7,12 @@ reason, because one bad upload must not stop a batch.
 
 from __future__ import annotations
 
-import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
 
 from connectors.documents.detect import HEAD_BYTES, detect_kind
-from connectors.documents.failure import Unreadable
+from connectors.documents.failure import UnreadableError
 from connectors.documents.mail import read_eml
 from connectors.documents.models import DocumentKind, ParsedDocument, ParseFailure
 from connectors.documents.pdf import read_pdf
@@ -38,6 +37,7 @@ def parse_document(path: Path, max_bytes: int) -> ParsedDocument:
     Returns:
         The reading, or a result whose `failure` says why there is none. The
         `failure_detail` names exception classes only, never document content.
+
     """
     kind = DocumentKind.UNKNOWN
     try:
@@ -45,35 +45,35 @@ def parse_document(path: Path, max_bytes: int) -> ParsedDocument:
         kind = detect_kind(data[:HEAD_BYTES])
         reader = _READERS.get(kind)
         if reader is None:
-            raise Unreadable(ParseFailure.UNSUPPORTED, "unknown content")
+            raise UnreadableError(ParseFailure.UNSUPPORTED, "unknown content")
         return reader(data)
-    except Unreadable as error:
+    except UnreadableError as error:
         return failed(error.kind or kind, error.failure, error.detail)
     except MemoryError:
         return failed(kind, ParseFailure.MEMORY, f"{kind}: MemoryError")
-    except Exception as error:  # noqa: BLE001 - any parser bug means "cannot read this"
+    except Exception as error:  # any parser bug means "cannot read this"
         return failed(kind, ParseFailure.DAMAGED, f"{kind}: {type(error).__name__}")
 
 
 def failed(kind: DocumentKind, failure: ParseFailure, detail: str) -> ParsedDocument:
-    """A result that carries only the reason why the document could not be read."""
+    """Build a result that carries only the reason why the document could not be read."""
     return ParsedDocument(kind=kind, failure=failure, failure_detail=detail)
 
 
 def _read(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes, refusing empty, oversized and non-regular files before reading."""
+    """Read the file, refusing empty, oversized and non-regular files before reading."""
     try:
-        info = os.stat(path)
+        info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
-            raise Unreadable(ParseFailure.UNSUPPORTED, "not a regular file")
+            raise UnreadableError(ParseFailure.UNSUPPORTED, "not a regular file")
         if info.st_size > max_bytes:
-            raise Unreadable(ParseFailure.TOO_LARGE, "file larger than limit")
-        with open(path, "rb") as file:
+            raise UnreadableError(ParseFailure.TOO_LARGE, "file larger than limit")
+        with path.open("rb") as file:
             data = file.read(max_bytes + 1)
     except OSError as error:
-        raise Unreadable(ParseFailure.DAMAGED, f"read: {type(error).__name__}") from None
+        raise UnreadableError(ParseFailure.DAMAGED, f"read: {type(error).__name__}") from None
     if len(data) > max_bytes:  # grew since stat
-        raise Unreadable(ParseFailure.TOO_LARGE, "file larger than limit")
+        raise UnreadableError(ParseFailure.TOO_LARGE, "file larger than limit")
     if not data:
-        raise Unreadable(ParseFailure.EMPTY, "empty file")
+        raise UnreadableError(ParseFailure.EMPTY, "empty file")
     return data

@@ -7,22 +7,17 @@ programs are switched off, since this code reads documents from strangers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from io import BytesIO
 from typing import Any
 
 from pypdf import PageObject, PasswordType, PdfReader, apply_configuration
 from pypdf.errors import DependencyError, LimitReachedError, PdfReadError
 
-from connectors.documents.bounds import MAX_PDF_TEXT_PAGES, MAX_TEXT_CHARS, FieldSink, clip
-from connectors.documents.failure import Unreadable
+from connectors.documents.acroform import form_fields
+from connectors.documents.bounds import MAX_PDF_TEXT_PAGES, MAX_TEXT_CHARS, clip
+from connectors.documents.failure import UnreadableError
 from connectors.documents.models import DocumentKind, ParsedDocument, ParseFailure
 
-_RADIO = 1 << 15  # /Ff bit 16
-_PUSHBUTTON = 1 << 16  # /Ff bit 17
-_WIDGET_PAGES = 50  # pages searched for orphaned widgets
-_WIDGET_ANNOTS = 2_000  # annotations looked at per page
-_PARENT_DEPTH = 20  # pypdf itself stops form-field trees at 100
 _BOX_SLACK = 2.0  # points: glyphs sit a little below the baseline
 
 
@@ -36,8 +31,10 @@ def read_pdf(data: bytes) -> ParsedDocument:
         Fields, title, text of the first pages, page count and text-layer flag.
 
     Raises:
-        Unreadable: Encrypted with a real password, or beyond pypdf's size limits.
+        UnreadableError: Encrypted with a real password (ENCRYPTED), or needs more
+            memory than pypdf's decoding limits allow (MEMORY: a decompression bomb).
         Exception: Any pypdf error for a damaged file; the caller maps it to DAMAGED.
+
     """
     with apply_configuration(jbig2dec_binary=None):
         try:
@@ -45,10 +42,10 @@ def read_pdf(data: bytes) -> ParsedDocument:
             if reader.is_encrypted:
                 _decrypt(reader)
             page_count = len(reader.pages)
-            fields = _form_fields(reader)
+            fields = form_fields(reader)
             text, has_text_layer = _text(reader)
         except LimitReachedError:
-            raise Unreadable(ParseFailure.TOO_LARGE, "pdf: LimitReachedError") from None
+            raise UnreadableError(ParseFailure.MEMORY, "pdf: LimitReachedError") from None
         return ParsedDocument(
             kind=DocumentKind.PDF,
             fields=fields,
@@ -64,92 +61,9 @@ def _decrypt(reader: PdfReader) -> None:
     try:
         result = reader.decrypt("")
     except (NotImplementedError, DependencyError, PdfReadError) as error:
-        raise Unreadable(ParseFailure.ENCRYPTED, f"pdf: {type(error).__name__}") from None
+        raise UnreadableError(ParseFailure.ENCRYPTED, f"pdf: {type(error).__name__}") from None
     if result == PasswordType.NOT_DECRYPTED:
-        raise Unreadable(ParseFailure.ENCRYPTED, "pdf: password required")
-
-
-def _form_fields(reader: PdfReader) -> dict[str, str]:
-    """AcroForm fields by fully qualified name; widgets if the catalogue lost its form."""
-    sink = FieldSink()
-    fields = reader.get_fields() or {}
-    for name, field in fields.items():
-        if sink.full:
-            break
-        value = _field_value(field)
-        if value is not None:
-            sink.add(str(name), value)
-    if not fields:
-        _widget_fields(reader, sink)
-    return sink.fields
-
-
-def _widget_fields(reader: PdfReader, sink: FieldSink) -> None:
-    """Fields from page widgets: pages cut out of a form keep widgets but no /AcroForm."""
-    for page in reader.pages[:_WIDGET_PAGES]:
-        annots = page.get("/Annots")
-        annots = annots.get_object() if annots is not None else None
-        if not isinstance(annots, list):
-            continue
-        for ref in annots[:_WIDGET_ANNOTS]:
-            annot = ref.get_object()
-            if not isinstance(annot, Mapping) or annot.get("/Subtype") != "/Widget":
-                continue
-            name, field = _qualified(annot)
-            value = _field_value(field)
-            if name and value is not None:
-                sink.add(name, value)
-            if sink.full:
-                return
-
-
-def _qualified(widget: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The dotted name of a widget's field and its inheritable /FT, /V, /Ff entries."""
-    names: list[str] = []
-    field: dict[str, Any] = {}
-    node: Any = widget
-    for _ in range(_PARENT_DEPTH):
-        if not isinstance(node, Mapping):
-            break
-        if "/T" in node:
-            names.append(str(node["/T"]))
-        for key in ("/FT", "/V", "/Ff"):
-            if key in node and key not in field:
-                field[key] = node[key]
-        parent = node.get("/Parent")
-        node = parent.get_object() if parent is not None else None
-    return ".".join(reversed(names)), field
-
-
-def _field_value(field: Mapping[str, Any]) -> str | None:
-    """A field's value as text: checkboxes ja/nein, radio groups the chosen option.
-
-    Push buttons carry no value and are left out (None).
-    """
-    kind = field.get("/FT")
-    value = field.get("/V")
-    value = value.get_object() if hasattr(value, "get_object") else value
-    if kind == "/Btn":
-        flags = _int(field.get("/Ff"))
-        if flags & _PUSHBUTTON:
-            return None
-        chosen = value is not None and str(value) != "/Off"
-        if flags & _RADIO:
-            return str(value).lstrip("/") if chosen else ""
-        return "ja" if chosen else "nein"
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
-
-
-def _int(value: object) -> int:
-    """An integer PDF entry, 0 when missing or malformed."""
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return 0
+        raise UnreadableError(ParseFailure.ENCRYPTED, "pdf: password required")
 
 
 def _text(reader: PdfReader) -> tuple[str, bool]:
@@ -180,17 +94,17 @@ class _TextLayer:
         self.box: tuple[float, float, float, float] | None = None
 
     def visit(self, text: str, cm: Any, tm: Any, _font: Any, _size: Any) -> None:
-        """pypdf's `visitor_text` callback."""
+        """Note non-blank text inside the page (the `visitor_text` callback of pypdf)."""
         if not self.found and text.strip() and _inside(self.box, cm, tm):
             self.found = True
 
 
 def _visible_box(page: PageObject) -> tuple[float, float, float, float] | None:
-    """The page's crop box as (left, bottom, right, top), None if unreadable."""
+    """Return the crop box as (left, bottom, right, top), None if unreadable."""
     try:
         box = page.cropbox
         return (float(box.left), float(box.bottom), float(box.right), float(box.top))
-    except Exception:  # noqa: BLE001 - a bad box only weakens the text-layer check
+    except Exception:  # a bad box only weakens the text-layer check
         return None
 
 
@@ -204,18 +118,18 @@ def _inside(box: tuple[float, float, float, float] | None, cm: Any, tm: Any) -> 
     except (TypeError, IndexError):
         return True
     left, bottom, right, top = box
-    return (
+    return bool(
         min(left, right) - _BOX_SLACK <= x <= max(left, right) + _BOX_SLACK
         and min(bottom, top) - _BOX_SLACK <= y <= max(bottom, top) + _BOX_SLACK
     )
 
 
 def _title(reader: PdfReader) -> str | None:
-    """The document information /Title; unreadable metadata is no reason to fail."""
+    """Return the document information /Title; unreadable metadata fails nothing."""
     try:
         metadata = reader.metadata
         title = metadata.title if metadata is not None else None
-    except Exception:  # noqa: BLE001 - metadata is optional, the document still counts
+    except Exception:  # metadata is optional, the document still counts
         return None
     if not isinstance(title, str):
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from connectors.documents.bounds import FieldSink, clip
-from connectors.documents.failure import Unreadable
+from connectors.documents.failure import UnreadableError
 from connectors.documents.models import DocumentKind, ParsedDocument, ParseFailure
 
 _TITLE_KEYS = ("formular", "form", "form_type", "formType", "formularTyp")
@@ -22,23 +22,24 @@ def read_json(data: bytes) -> ParsedDocument:
         The flattened fields; `title` is the form's own name when it states one.
 
     Raises:
-        Unreadable: Not UTF-8, not JSON, or not a JSON object.
+        UnreadableError: Not UTF-8, not JSON, or not a JSON object.
+
     """
     try:
         value = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise Unreadable(ParseFailure.DAMAGED, "json: not UTF-8") from None
+        raise UnreadableError(ParseFailure.DAMAGED, "json: not UTF-8") from None
     except ValueError as error:  # JSONDecodeError, or an integer beyond the digit limit
-        raise Unreadable(ParseFailure.DAMAGED, f"json: {type(error).__name__}") from None
+        raise UnreadableError(ParseFailure.DAMAGED, f"json: {type(error).__name__}") from None
     if not isinstance(value, dict):
-        raise Unreadable(ParseFailure.DAMAGED, "json: top level is not an object")
+        raise UnreadableError(ParseFailure.DAMAGED, "json: top level is not an object")
     sink = FieldSink()
     _flatten(value, "", sink, 0)
     return ParsedDocument(kind=DocumentKind.JSON, fields=sink.fields, title=_title(value))
 
 
 def _title(form: dict[str, object]) -> str | None:
-    """The form's name from the first top-level title key holding a scalar."""
+    """Return the form's name from the first top-level title key holding a scalar."""
     for key in _TITLE_KEYS:
         value = form.get(key)
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
@@ -54,14 +55,14 @@ def _flatten(value: object, prefix: str, sink: FieldSink, depth: int) -> None:
         return
     if isinstance(value, dict):
         if depth >= _MAX_DEPTH:
-            raise Unreadable(ParseFailure.DAMAGED, "json: nested too deeply")
+            raise UnreadableError(ParseFailure.DAMAGED, "json: nested too deeply")
         for key, item in value.items():
             if sink.full:
                 break
             _flatten(item, f"{prefix}.{key}" if prefix else str(key), sink, depth + 1)
     elif isinstance(value, list):
         if depth >= _MAX_DEPTH:
-            raise Unreadable(ParseFailure.DAMAGED, "json: nested too deeply")
+            raise UnreadableError(ParseFailure.DAMAGED, "json: nested too deeply")
         for index, item in enumerate(value):
             if sink.full:
                 break

@@ -8,6 +8,7 @@ because python-docx's object model hides content controls and placeholder state.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
 
@@ -15,7 +16,7 @@ import docx
 from docx.oxml.ns import qn
 
 from connectors.documents.bounds import MAX_TEXT_CHARS, FieldSink, clip
-from connectors.documents.failure import Unreadable
+from connectors.documents.failure import UnreadableError
 from connectors.documents.models import DocumentKind, ParsedDocument, ParseFailure
 
 _MAX_UNPACKED = 256 * 2**20  # all parts together, as declared in the zip directory
@@ -40,15 +41,17 @@ def read_docx(data: bytes) -> ParsedDocument:
         Fields from label/value table rows and content controls, title and text.
 
     Raises:
-        Unreadable: A zip that is no Word document, or one that unpacks too large.
+        UnreadableError: A zip that is no Word document (UNSUPPORTED), or one that
+            unpacks beyond the limits (MEMORY: a zip bomb).
         Exception: zip and XML errors of a damaged file; the caller maps them to DAMAGED.
+
     """
     _check_archive(data)
     try:
         document = docx.Document(BytesIO(data))
     except ValueError as error:
         if "not a Word file" in str(error):  # e.g. macro-enabled .docm, templates
-            raise Unreadable(ParseFailure.UNSUPPORTED, "docx: not a Word document") from None
+            raise UnreadableError(ParseFailure.UNSUPPORTED, "docx: not a Word document") from None
         raise
     body = document.element.body
     sink = FieldSink()
@@ -68,7 +71,7 @@ def _check_archive(data: bytes) -> None:
     with zipfile.ZipFile(BytesIO(data)) as archive:
         members = archive.infolist()
     if not any(member.filename == "word/document.xml" for member in members):
-        raise Unreadable(
+        raise UnreadableError(
             ParseFailure.UNSUPPORTED, "zip without word/document.xml", DocumentKind.UNKNOWN
         )
     too_big_xml = any(
@@ -76,7 +79,7 @@ def _check_archive(data: bytes) -> None:
         for member in members
     )
     if too_big_xml or sum(member.file_size for member in members) > _MAX_UNPACKED:
-        raise Unreadable(ParseFailure.TOO_LARGE, "docx: unpacks beyond limit")
+        raise UnreadableError(ParseFailure.MEMORY, "docx: unpacks beyond limit")
 
 
 def _table_fields(body: Any, sink: FieldSink) -> None:
@@ -104,7 +107,7 @@ def _control_fields(body: Any, sink: FieldSink) -> None:
             checked = checkbox.find(_CHECKED)
             on = checked is not None and checked.get(_W14_VAL) in ("1", "true")
             sink.add(key, "ja" if on else "nein")
-        elif properties.find(_PLACEHOLDER) is not None:
+        elif _placeholder(sdt):
             sink.add(key, "")
         else:
             content = sdt.find(_SDT_CONTENT)
@@ -114,7 +117,7 @@ def _control_fields(body: Any, sink: FieldSink) -> None:
 
 
 def _val(element: Any) -> str:
-    """The `w:val` attribute of an element, "" when absent."""
+    """Return the `w:val` attribute of an element, "" when absent."""
     return str(element.get(_VAL) or "") if element is not None else ""
 
 
@@ -138,8 +141,7 @@ def _collect(element: Any, out: list[str]) -> None:
         elif tag == _FALLBACK:
             continue
         elif tag == _SDT:
-            properties = child.find(_SDT_PR)
-            if properties is None or properties.find(_PLACEHOLDER) is None:
+            if not _placeholder(child):
                 _collect(child, out)
         else:
             _collect(child, out)
@@ -147,11 +149,31 @@ def _collect(element: Any, out: list[str]) -> None:
                 out.append("\n")
 
 
+def _placeholder(sdt: Any) -> bool:
+    """Tell whether a content control shows its placeholder (that is: it is empty)."""
+    properties = sdt.find(_SDT_PR)
+    return properties is not None and properties.find(_PLACEHOLDER) is not None
+
+
+def _visible_paragraphs(element: Any) -> Iterator[Any]:
+    """Yield the outermost paragraphs in document order, skipping placeholders.
+
+    Paragraphs nested in a paragraph (text boxes) are part of its text already.
+    """
+    for child in element.iterchildren():
+        if child.tag == _P:
+            yield child
+        elif child.tag == _FALLBACK or (child.tag == _SDT and _placeholder(child)):
+            continue
+        else:
+            yield from _visible_paragraphs(child)
+
+
 def _paragraphs(body: Any) -> list[str]:
     """Non-empty paragraph texts in document order, up to the text limit."""
     paragraphs: list[str] = []
     total = 0
-    for paragraph in body.iter(_P):
+    for paragraph in _visible_paragraphs(body):
         text = _text(paragraph).strip()
         if text:
             paragraphs.append(text)
@@ -162,10 +184,10 @@ def _paragraphs(body: Any) -> list[str]:
 
 
 def _core_title(document: Any) -> str | None:
-    """The title in the document properties, if set and readable."""
+    """Return the title in the document properties, if set and readable."""
     try:
         title = document.core_properties.title
-    except Exception:  # noqa: BLE001 - broken properties do not spoil the body
+    except Exception:  # broken properties do not spoil the body
         return None
     if not isinstance(title, str):
         return None
@@ -173,12 +195,12 @@ def _core_title(document: Any) -> str | None:
 
 
 def _heading(document: Any, body: Any) -> str | None:
-    """The first non-empty paragraph styled as a heading or title."""
+    """Return the first non-empty paragraph styled as a heading or title."""
     names = {
         style.get(qn("w:styleId")): _val(style.find(qn("w:name"))).lower()
         for style in document.styles.element.iter(qn("w:style"))
     }
-    for paragraph in body.iter(_P):
+    for paragraph in _visible_paragraphs(body):
         style_id = _val(paragraph.find(f"{_P_PR}/{_P_STYLE}"))
         style = f"{style_id.lower()} {names.get(style_id, '')}"
         if style_id and any(word in style for word in _HEADING_WORDS):
@@ -189,5 +211,5 @@ def _heading(document: Any, body: Any) -> str | None:
 
 
 def _first(paragraphs: list[str]) -> str | None:
-    """The first non-empty paragraph, cut to a title's length."""
+    """Return the first non-empty paragraph, cut to a title's length."""
     return clip(paragraphs[0], 500) if paragraphs else None

@@ -1,70 +1,83 @@
-"""The parser worker process: limits itself, then parses paths sent by the pool.
+"""The parser worker process: limits itself, then parses the paths the pool sends.
 
-Started by `ParserPool` with the "spawn" method, so this module and the parsers are
-all it imports (no Prefect, no database). The parent never trusts what comes back:
-see `pool.load_result`.
+It runs as `python -m connectors.documents <fd> <memory_mb> <cpu_s> <max_bytes>`, a
+fresh interpreter that imports this package and its parsers and nothing else (no
+Prefect, no database, and not the parent's `__main__`).
 """
 
 from __future__ import annotations
 
 import logging
-import pickle
 import resource
 import signal
+import sys
 import warnings
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from connectors.documents.models import DocumentKind, ParseFailure
 from connectors.documents.parse import failed, parse_document
+from connectors.documents.wire import READY, dump_result
 
-READY = b"ready"
-"""First message of a worker: imports done and limits set, documents welcome."""
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of `python -m connectors.documents`; arguments as in the module doc."""
+    fd, memory_mb, cpu_s, max_bytes = (int(arg) for arg in (argv or sys.argv[1:]))
+    serve(Connection(fd), memory_mb, cpu_s, max_bytes)
 
 
 def serve(conn: Connection, memory_mb: int, cpu_s: int, max_bytes: int) -> None:
-    """Worker entry point: set limits, announce readiness, parse until told to stop.
+    """Set limits, announce readiness, parse until told to stop or the parent is gone.
 
     Args:
-        conn: This worker's end of the pipe; receives path strings, `None` to stop.
+        conn: This worker's end of the socket; receives path strings, `None` to stop.
         memory_mb: Address-space limit; a document needing more gets MEMORY.
-        cpu_s: CPU seconds per document before the kernel ends the process; a backstop
+        cpu_s: CPU seconds per document before the kernel ends the process: a backstop
             for the parent's wall-clock timeout, should the parent be stalled.
         max_bytes: Larger files are refused unread.
+
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # its warnings quote documents
     warnings.simplefilter("ignore")
-    _limit(resource.RLIMIT_AS, memory_mb * 2**20)
+    _lower(resource.RLIMIT_AS, memory_mb * 2**20)
+    _lower(resource.RLIMIT_CORE, 0)  # a core dump would hold the document
     conn.send_bytes(READY)
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
-            return  # the parent is gone
-        if request is None:
             return
-        _limit_cpu(cpu_s)
+        if not isinstance(request, str):
+            return
+        _lower_cpu(cpu_s)
         try:
             result = parse_document(Path(request), max_bytes)
-        except MemoryError:  # parse_document catches it; this covers a second one
+        except MemoryError:  # parse_document answers MemoryError itself; this is a backstop
             result = failed(DocumentKind.UNKNOWN, ParseFailure.MEMORY, "MemoryError")
         try:
-            conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            conn.send_bytes(dump_result(result))
         except (OSError, ValueError):
             return
 
 
-def _limit(which: int, value: int) -> None:
-    """Lower a soft and hard resource limit to `value` (never raise it)."""
+def _lower(which: int, value: int) -> None:
+    """Set a soft and hard resource limit to `value`, never above the current hard limit."""
     _soft, hard = resource.getrlimit(which)
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
-    resource.setrlimit(which, (value, hard if which == resource.RLIMIT_CPU else value))
+    resource.setrlimit(which, (value, value))
 
 
-def _limit_cpu(seconds: int) -> None:
-    """Allow `seconds` more CPU time from now (RLIMIT_CPU counts the process lifetime)."""
+def _lower_cpu(seconds: int) -> None:
+    """Allow `seconds` more CPU time from now (RLIMIT_CPU counts the process lifetime).
+
+    Only the soft limit moves; the hard limit stays where it was, so it can be
+    raised again before the next document.
+    """
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    used = int(usage.ru_utime + usage.ru_stime) + 1
-    _limit(resource.RLIMIT_CPU, used + seconds)
+    allowed = int(usage.ru_utime + usage.ru_stime) + 1 + seconds
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        allowed = min(allowed, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (allowed, hard))

@@ -93,7 +93,7 @@ class TenantStorage:
                 return StoredObject(sha, total, target, created=False)
             target.parent.mkdir(exist_ok=True)
             tmp.chmod(0o444)
-            os.replace(tmp, target)  # atomic: readers see all of it or nothing
+            tmp.replace(target)  # atomic: readers see all of it or nothing
             return StoredObject(sha, total, target, created=True)
         finally:
             with contextlib.suppress(FileNotFoundError):
@@ -111,7 +111,7 @@ class TenantStorage:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
-            os.replace(tmp_name, path)
+            Path(tmp_name).replace(path)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 Path(tmp_name).unlink()

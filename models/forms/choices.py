@@ -14,7 +14,7 @@ E = TypeVar("E", bound=StrEnum)
 
 
 def lenient_choice(choices: type[E], synonyms: Mapping[str, E] | None = None) -> BeforeValidator:
-    """Validator mapping what people type to a member of `choices`.
+    """Build a validator that maps what people type to a member of `choices`.
 
     Exact matches of value, member name or synonym come first (folded, punctuation
     ignored); then a synonym of at least 4 letters contained in the input, but only if

@@ -15,8 +15,18 @@ from pydantic import Field
 from models.forms.base import MunicipalForm
 from models.forms.choices import lenient_choice
 from models.forms.labels import EMAIL, PHONE, address_aliases, qualified
-from models.german import PLZ, Email, GermanDate, HouseNumber, LongText, Name, PastDate, Phone
-from models.german import JaNein, ShortText
+from models.german import (
+    PLZ,
+    Email,
+    GermanDate,
+    HouseNumber,
+    JaNein,
+    LongText,
+    Name,
+    PastDate,
+    Phone,
+    ShortText,
+)
 
 
 class Rechtsform(StrEnum):
@@ -144,11 +154,11 @@ class Gewerbeanmeldung(MunicipalForm):
     email: Email | None = Field(None, title="E-Mail")
 
     def applicant_name(self) -> str:
-        """The owner's full name; a registered company name is in the subject line."""
+        """Return the owner's full name; a registered company name is in the subject line."""
         return f"{self.owner_first_name} {self.owner_last_name}"
 
     def subject_line(self) -> str:
-        """E.g. "Gewerbeanmeldung: Schreinerei ab 01.03.2026, Musterstadt"."""
+        """Name activity, start and place: "Gewerbeanmeldung: Schreinerei ab 01.03.2026, Ort"."""
         begin: date = self.start_date
         return (
             f"Gewerbeanmeldung: {self.activity.splitlines()[0][:80]} "

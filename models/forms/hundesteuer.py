@@ -17,8 +17,18 @@ from pydantic import BeforeValidator, Field
 from models.forms.base import MunicipalForm
 from models.forms.choices import lenient_choice
 from models.forms.labels import EMAIL, PHONE, address_aliases, qualified
-from models.german import IBAN, PLZ, Email, GermanDate, HouseNumber, JaNein, Name, PastDate
-from models.german import Phone, ShortText, german_error
+from models.german import (
+    IBAN,
+    PLZ,
+    Email,
+    GermanDate,
+    HouseNumber,
+    JaNein,
+    Name,
+    PastDate,
+    Phone,
+    german_error,
+)
 
 
 class Geschlecht(StrEnum):
@@ -42,7 +52,7 @@ def _chip_number(value: object) -> str:
 
 
 def _born(value: object) -> object:
-    """A litter year ("2021") stays a year; anything else must be a date."""
+    """Keep a litter year ("2021") as a year; anything else must be a date."""
     text = str(value).strip() if isinstance(value, str | int) else ""
     if re.fullmatch(r"[0-9]{4}", text):
         if not 1990 <= int(text) <= date.today().year:
@@ -118,10 +128,10 @@ class HundesteuerAnmeldung(MunicipalForm):
     account_holder: Name | None = Field(None, title="Kontoinhaber")
 
     def applicant_name(self) -> str:
-        """The holder's full name."""
+        """Return the holder's full name."""
         return f"{self.holder_first_name} {self.holder_last_name}"
 
     def subject_line(self) -> str:
-        """E.g. "Anmeldung zur Hundesteuer: Labrador-Mischling (Bello), gehalten seit 01.03.2026"."""
+        """Name the dog and the start, e.g. "... Dackel (Bello), gehalten seit 01.03.2026"."""
         dog = f"{self.dog_breed} ({self.dog_name})" if self.dog_name else self.dog_breed
         return f"Anmeldung zur Hundesteuer: {dog}, gehalten seit {self.held_since:%d.%m.%Y}"

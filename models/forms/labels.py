@@ -36,6 +36,7 @@ def alias_index(form: type[MunicipalForm]) -> dict[str, str]:
 
     Raises:
         ValueError: two fields of one form claim the same label (a bug in the form).
+
     """
     index: dict[str, str] = {}
     for field in form.model_fields:
@@ -91,6 +92,7 @@ def address_aliases(
         printed: qualifier on the blank template ("Straße (Betriebsstätte)"), None for none.
         qualifiers: words senders put before or after the label ("Betriebsstätte.PLZ").
         bare: whether unqualified labels ("PLZ") belong to this address.
+
     """
     parts = {
         "street": STREET,

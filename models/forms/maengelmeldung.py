@@ -15,8 +15,17 @@ from pydantic import Field, ValidationInfo, field_validator
 from models.forms.base import MunicipalForm
 from models.forms.choices import lenient_choice
 from models.forms.labels import EMAIL, HOUSE_NUMBER, PHONE, STREET, qualified
-from models.german import Email, GermanDecimal, HouseNumber, JaNein, LongText, Name, PastDate
-from models.german import Phone, german_error
+from models.german import (
+    Email,
+    GermanDecimal,
+    HouseNumber,
+    JaNein,
+    LongText,
+    Name,
+    PastDate,
+    Phone,
+    german_error,
+)
 
 
 class Mangelart(StrEnum):
@@ -32,7 +41,8 @@ class Mangelart(StrEnum):
 
 _M = Mangelart
 _KIND_WORDS = {
-    "Schlaglöcher": _M.SCHLAGLOCH, "Fahrbahnschaden": _M.SCHLAGLOCH, "Straßenschaden": _M.SCHLAGLOCH,
+    "Schlaglöcher": _M.SCHLAGLOCH, "Fahrbahnschaden": _M.SCHLAGLOCH,
+    "Straßenschaden": _M.SCHLAGLOCH,
     "Straßenbeleuchtung": _M.BELEUCHTUNG, "Straßenlaterne": _M.BELEUCHTUNG,
     "Laterne": _M.BELEUCHTUNG, "Beleuchtung": _M.BELEUCHTUNG, "Müll": _M.VERUNREINIGUNG,
     "wilder Müll": _M.VERUNREINIGUNG, "Sperrmüll": _M.VERUNREINIGUNG,
@@ -112,10 +122,10 @@ class Maengelmeldung(MunicipalForm):
         return value
 
     def applicant_name(self) -> str:
-        """The reporter's name, or "" for an anonymous report (no personal salutation)."""
+        """Return the reporter's name, or "" for an anonymous report (no personal salutation)."""
         return self.reporter_name or ""
 
     def subject_line(self) -> str:
-        """E.g. "Mängelmeldung: Schlagloch, Lindenallee 12"."""
+        """Name kind and place, e.g. "Mängelmeldung: Schlagloch, Lindenallee 12"."""
         place = " ".join(part for part in (self.street, self.house_number) if part)
         return f"Mängelmeldung: {self.defect_kind.value}, {place or self.location_description}"

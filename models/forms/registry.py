@@ -9,9 +9,10 @@ a wrong guess would send a citizen's data to the wrong department.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SerializeAsAny, ValidationError
 from pydantic_core import ErrorDetails
 
 from models.forms.base import FieldError, MunicipalForm
@@ -65,7 +66,7 @@ _FALLBACK = "Angabe ungültig"
 class FormValidation(BaseModel):
     """The outcome of validating one submission: a form, or the errors a clerk must see."""
 
-    form: MunicipalForm | None
+    form: SerializeAsAny[MunicipalForm] | None
     errors: list[FieldError]
 
     @property
@@ -88,7 +89,7 @@ def _mentions(compact_text: str, form: type[MunicipalForm]) -> bool:
 
 
 def _first_mentioned(text: str) -> str | None:
-    """The form whose title phrase appears earliest in `text` (a letter may name several)."""
+    """Return the form whose title phrase appears earliest in `text` (a letter may name several)."""
     compact = compact_key(text[:TEXT_WINDOW])
     positions = [
         (index, form_type)
@@ -99,19 +100,22 @@ def _first_mentioned(text: str) -> str | None:
     return min(positions)[1] if positions else None
 
 
-def _by_labels(fields: Mapping[str, str]) -> str | None:
+@cache
+def _own_labels(form_type: str) -> frozenset[str]:
+    """Compact labels only this form knows: one of them must be present to guess by labels."""
     others = {
-        form_type: {key for other, f in FORM_TYPES.items() if other != form_type
-                    for key in alias_index(f)}
-        for form_type in FORM_TYPES
-    }  # fmt: skip
+        key for other, f in FORM_TYPES.items() if other != form_type for key in alias_index(f)
+    }
+    return frozenset(alias_index(FORM_TYPES[form_type]).keys() - others)
+
+
+def _by_labels(fields: Mapping[str, str]) -> str | None:
+    labels = {compact_key(label) for label in fields}
     scores: list[tuple[float, str]] = []
     for form_type, form in FORM_TYPES.items():
         required = form.required_fields()
         present = set(map_fields(form, fields)) & required
-        own = {compact_key(label) for label in fields} & (
-            alias_index(form).keys() - others[form_type]
-        )
+        own = labels & _own_labels(form_type)
         scores.append((len(present) / len(required) if own and required else 0.0, form_type))
     scores.sort(reverse=True)
     (best, form_type), (runner_up, _) = scores[0], scores[1]
@@ -155,6 +159,7 @@ def validate_form(form_type: str, fields: Mapping[str, str]) -> FormValidation:
 
     Raises:
         KeyError: `form_type` is not one of `FORM_TYPES` (a caller's bug, not a citizen's).
+
     """
     form = FORM_TYPES[form_type]
     try:

@@ -16,8 +16,18 @@ from pydantic import Field, ValidationInfo, field_validator
 from models.forms.base import MunicipalForm
 from models.forms.choices import lenient_choice
 from models.forms.labels import EMAIL, PHONE, address_aliases, qualified
-from models.german import PLZ, Email, GermanDate, GermanDecimal, HouseNumber, JaNein, LongText
-from models.german import Name, Phone, german_error
+from models.german import (
+    PLZ,
+    Email,
+    GermanDate,
+    GermanDecimal,
+    HouseNumber,
+    JaNein,
+    LongText,
+    Name,
+    Phone,
+    german_error,
+)
 
 
 class Nutzungsart(StrEnum):
@@ -36,7 +46,9 @@ _KIND_WORDS = {
     "Gerüst": _N.BAUGERUEST, "Fassadengerüst": _N.BAUGERUEST, "Mulde": _N.CONTAINER,
     "Bauschuttcontainer": _N.CONTAINER, "Absetzmulde": _N.CONTAINER,
     "Freischankfläche": _N.AUSSENGASTRONOMIE, "Tische und Stühle": _N.AUSSENGASTRONOMIE,
-    "Bestuhlung": _N.AUSSENGASTRONOMIE, "Gastronomie": _N.AUSSENGASTRONOMIE,
+    "Bestuhlung": _N.AUSSENGASTRONOMIE, "Tische": _N.AUSSENGASTRONOMIE,
+    "Stühle": _N.AUSSENGASTRONOMIE, "Freisitz": _N.AUSSENGASTRONOMIE,
+    "Gastronomie": _N.AUSSENGASTRONOMIE,
     "Werbung": _N.WERBEANLAGE, "Werbeschild": _N.WERBEANLAGE, "Plakat": _N.WERBEANLAGE,
     "Kundenstopper": _N.WERBEANLAGE, "Aufsteller": _N.WERBEANLAGE, "Umzug": _N.UMZUG,
     "Halteverbot": _N.UMZUG, "Halteverbotszone": _N.UMZUG, "Möbelwagen": _N.UMZUG,
@@ -112,11 +124,11 @@ class Sondernutzung(MunicipalForm):
         return value
 
     def applicant_name(self) -> str:
-        """The applicant (person or company) as written."""
+        """Return the applicant (person or company) as written."""
         return self.applicant
 
     def subject_line(self) -> str:
-        """E.g. "Sondernutzung: Baugerüst, Marktstraße 4, 12,5 m², 01.04.–30.04.2026"."""
+        """Name kind, place, area, period: "Sondernutzung: Baugerüst, Markt 4, 12,5 m², ..."."""
         place = " ".join(part for part in (self.site_street, self.site_house_number) if part)
         area = f"{self.area_m2:g}".replace(".", ",")
         return (
