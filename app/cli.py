@@ -116,7 +116,10 @@ def quarantine_list(tenant: TenantOpt, limit: int = 1000, as_json: JsonOpt = Fal
 
     with _session(tenant, as_json) as session:
         rows = list_quarantine(session, limit=limit)
-    lines = [f"{r['sha256'][:12]}  {r['source_name'] or '-'}\n    {r['reason']}" for r in rows]
+    lines = []
+    for r in rows:
+        lines.append(f"{r['sha256'][:12]}  {r['source_name'] or '-'}\n    {r['reason']}")
+        lines += [f"      - {f['field']}: {f['message']}" for f in r["fields"]]
     _emit(rows, as_json, "\n".join(lines) or "Quarantäne ist leer.")
 
 

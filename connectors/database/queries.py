@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +12,11 @@ from models.tenant_scope import TenantSession
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite returns what was stored in UTC without its zone
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
 
 
 def list_cases(
