@@ -86,10 +86,13 @@ class DocxTemplate:
             return escape(values.get(match.group(1), ""))
 
         out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        # Static parts are stored uncompressed: deflating the same styles and themes for
+        # every acknowledgement cost more than all the database work of a case.
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
             for name in self._order:
                 if name in self._templated:
-                    archive.writestr(name, PLACEHOLDER.sub(sub, self._templated[name]))
+                    text = PLACEHOLDER.sub(sub, self._templated[name])
+                    archive.writestr(name, text, zipfile.ZIP_DEFLATED, compresslevel=1)
                 else:
                     archive.writestr(name, self._static[name])
         return out.getvalue()

@@ -17,10 +17,11 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.documents import DocumentKind, ParsedDocument
 from connectors.dropfolder import DropFile
+from connectors.storage import StoredObject
 from tasks.decision import decide_single
 from tasks.email_intake import decide_email
 from tasks.intake_context import FileResult, IntakeContext, Outcome
-from tasks.registration import Registered, register
+from tasks.registration import Registered, register_many
 
 log = logging.getLogger("amtsflow.intake")
 
@@ -29,14 +30,14 @@ def process_batch(ctx: IntakeContext, files: Sequence[DropFile]) -> list[FileRes
     """Store, parse and decide a batch; never raises for a single bad file."""
     results: list[FileResult] = []
     pending: dict[Path, Registered] = {}
+    stored_items: list[tuple[StoredObject, str | None]] = []
     for drop in files:
         try:
-            stored = ctx.storage.store_file(drop.path)
+            stored_items.append((ctx.storage.store_file(drop.path), drop.name))
         except OSError as exc:  # vanished or unreadable: it stays in the drop folder
             log.warning("Datei nicht lesbar (%s), bleibt im Eingang", type(exc).__name__)
             results.append(FileResult(None, Outcome.UNREADABLE, reason_code="unreadable"))
-            continue
-        reg = register(ctx, stored, drop.name)
+    for reg in register_many(ctx, stored_items):
         if reg.duplicate:
             results.append(FileResult(reg.sha256, Outcome.DUPLICATE, reg.form_type))
         else:

@@ -8,6 +8,7 @@ it `received` and processes it again; once decided, it is a duplicate for every 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -79,3 +80,54 @@ def register(
             )
             session.commit()
         return Registered(doc.id, sha, doc.status, doc.parent_id, doc.form_type, duplicate)
+
+
+def register_many(
+    ctx: IntakeContext, items: list[tuple[StoredObject, str | None]]
+) -> list[Registered]:
+    """Register a batch in one transaction (one lookup, one commit); results in input order.
+
+    Falls back to one transaction per file when a concurrent run registered one of
+    them first, so that run's rows are respected and nothing of this batch is lost.
+    """
+    shas = list(dict.fromkeys(stored.sha256 for stored, _ in items))
+    seen_before = set(ctx.seen)
+    with ctx.session() as session:
+        known = {
+            d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(shas)))
+        }
+        rows: list[tuple[Document, bool]] = []
+        handled: set[str] = set()
+        for stored, name in items:
+            sha = stored.sha256
+            doc = known.get(sha)
+            common: dict[str, Any] = {"actor": ctx.actor, "sha256": sha, "flow_run_id": ctx.flow_run_id}
+            if doc is None:
+                doc = Document(
+                    sha256=sha,
+                    size=stored.size,
+                    source_name=(name or "")[:255] or None,
+                    status=DocumentStatus.RECEIVED,
+                )
+                session.add(doc)
+                known[sha] = doc
+                audit.record(session, "stored", **common, size=stored.size, attachment=False)
+                rows.append((doc, False))
+            else:
+                duplicate = (
+                    doc.status in DocumentStatus.FINAL or sha in seen_before or sha in handled
+                )
+                if duplicate:
+                    audit.record(session, "duplicate", **common, status=doc.status)
+                rows.append((doc, duplicate))
+            handled.add(sha)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            return [register(ctx, stored, name) for stored, name in items]
+    ctx.seen.update(handled)
+    return [
+        Registered(doc.id, doc.sha256, doc.status, doc.parent_id, doc.form_type, duplicate)
+        for doc, duplicate in rows
+    ]

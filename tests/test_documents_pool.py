@@ -84,7 +84,7 @@ def test_timeout_kills_the_worker_and_a_fresh_one_continues(hostile: dict[str, P
 
 
 def test_memory_limit(hostile: dict[str, Path]) -> None:
-    with ParserPool(workers=1, memory_mb=200) as pool:
+    with ParserPool(workers=1, memory_mb=256) as pool:
         hog = pool.parse(hostile["hog"])
         assert (hog.kind, hog.failure) == (DocumentKind.JSON, ParseFailure.MEMORY)
         assert pids(pool) == []  # retired: its heap may be fragmented
