@@ -101,7 +101,11 @@ def register_many(
         for stored, name in items:
             sha = stored.sha256
             doc = known.get(sha)
-            common: dict[str, Any] = {"actor": ctx.actor, "sha256": sha, "flow_run_id": ctx.flow_run_id}
+            common: dict[str, Any] = {
+                "actor": ctx.actor,
+                "sha256": sha,
+                "flow_run_id": ctx.flow_run_id,
+            }
             if doc is None:
                 doc = Document(
                     sha256=sha,

@@ -306,6 +306,7 @@ def test_form_mailer_email(parse: Parse) -> None:
         f"{'L' * 61}: zu lang\n"
         "Name: zweiter Wert\n"
         "Bemerkung:\n"
+        "Fläche in m²: 12,5\n"
     )
     doc = parse(_mail(body, subject="Mängelmeldung für Straße").as_bytes())
     assert doc.kind is DocumentKind.EML and doc.ok
@@ -316,6 +317,7 @@ def test_form_mailer_email(parse: Parse) -> None:
         "Straße und Hausnummer": "Hauptstr. 1",
         "Webseite": "https://example.org",
         "Bemerkung": "",
+        "Fläche in m²": "12,5",  # a superscript digit is no time of day
     }
     assert doc.text.startswith("Folgende Angaben")
 

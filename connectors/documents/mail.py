@@ -90,7 +90,7 @@ def _form_fields(body: str) -> dict[str, str]:
         label, value = match.group("label").rstrip(), match.group("value").strip()
         if not any(char.isalpha() for char in label) or value.startswith("//"):
             continue  # numbers and URLs ("https://...") are no labels
-        if label[-1].isdigit() and value[:1].isdigit():
+        if label[-1] in "0123456789" and value[:1] in tuple("0123456789"):
             continue  # a time of day ("um 10:30")
         sink.add(label, value)
         if sink.full:
