@@ -51,14 +51,17 @@ def intake(
         max_bytes=settings.max_file_bytes,
     ) as parser:
         ctx = open_context(settings, tenant, parser, run_id)
-        folder = resolve_source(ctx.tenant, source)
-        files = scan_drop_folder(folder)
-        logger.info("%d Dateien im Eingang von %s", len(files), tenant)
-        results: list[FileResult] = []
-        size = settings.batch_size
-        for start in range(0, len(files), size):
-            batch = files[start : start + size]
-            results += intake_batch(quote(ctx), quote(batch), return_state=False)
+        try:
+            folder = resolve_source(ctx.tenant, source)
+            files = scan_drop_folder(folder)
+            logger.info("%d Dateien im Eingang von %s", len(files), tenant)
+            results: list[FileResult] = []
+            size = settings.batch_size
+            for start in range(0, len(files), size):
+                batch = files[start : start + size]
+                results += intake_batch(quote(ctx), quote(batch), return_state=False)
+        finally:
+            ctx.engine.dispose()
     summary = summarise(results, tenant=tenant, source=str(folder), flow_run_id=run_id)
     summary.seconds = round(time.perf_counter() - started, 3)
     publish_summary(summary)

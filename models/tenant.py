@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import string
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from models.german import AGS
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
-
-_LAND_CODES = {f"{n:02d}" for n in range(1, 17)}
-
-
-def _check_ags(value: str) -> str:
-    value = value.strip()
-    if not re.fullmatch(r"\d{8}", value):
-        raise ValueError("AGS muss aus genau 8 Ziffern bestehen")
-    if value[:2] not in _LAND_CODES:
-        raise ValueError("AGS beginnt nicht mit einem Länderschlüssel 01-16")
-    return value
-
-
-TenantAGS = Annotated[str, AfterValidator(_check_ags)]
 
 
 class Department(BaseModel):
@@ -83,7 +70,7 @@ class Tenant(BaseModel):
 
     slug: str = Field(pattern=SLUG_PATTERN)
     name: str = Field(min_length=2)
-    ags: TenantAGS
+    ags: AGS
     departments: list[Department] = Field(min_length=1)
     file_number: FileNumberScheme = FileNumberScheme()
     intake_sources: list[IntakeSource] = Field(default_factory=list)
