@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -84,19 +85,34 @@ def test_run_publishes_table_artifact(prefect_api: str, amtsflow_env: Path) -> N
     summary = intake(tenant="musterstadt")
 
     async def read() -> list[object]:
-        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+        from prefect.client.schemas.filters import (
+            ArtifactFilter,
+            ArtifactFilterFlowRunId,
+            ArtifactFilterKey,
+        )
 
         async with get_client() as client:
             return await client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["intake-musterstadt"]))
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=["intake-musterstadt"]),
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[summary.flow_run_id]),
+                )
             )
 
     import asyncio
 
     artifacts = asyncio.run(read())
     assert artifacts, "no artifact"
+    assert len(artifacts) == 1
+    rows = json.loads(artifacts[0].data)  # type: ignore[attr-defined]
+    total = rows[-1]
+    assert total["Formular"] == "Summe"
+    assert (total["Angenommen"], total["Quarantäne"], total["Duplikate"]) == (
+        summary.accepted,
+        summary.quarantined,
+        summary.duplicates,
+    )
     table = artifacts[0].data  # type: ignore[attr-defined]
-    assert "Summe" in str(table) and str(summary.accepted) in str(table)
     assert "@" not in str(table)  # no e-mail addresses or other contact data
 
 
