@@ -1,0 +1,68 @@
+"""Document classification: taxonomy, predictions and the one interface every backend serves.
+
+Backends (trained scikit-learn model, Ollama LLM, the hybrid of both) live in
+`connectors/` and `tasks/`; flows depend only on the `Classifier` protocol here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Label(BaseModel):
+    """One class of the taxonomy, with the description an LLM and a clerk read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, max_length=80)
+    description: str = ""
+
+
+class Taxonomy(BaseModel):
+    """The labels a tenant sorts documents into."""
+
+    model_config = ConfigDict(frozen=True)
+
+    labels: tuple[Label, ...] = Field(min_length=2)
+
+    @property
+    def names(self) -> list[str]:
+        """Label names in their configured order."""
+        return [label.name for label in self.labels]
+
+    @classmethod
+    def from_names(cls, names: Sequence[str]) -> Taxonomy:
+        """A taxonomy without descriptions (e.g. a trained model's labels)."""
+        return cls(labels=tuple(Label(name=n) for n in names))
+
+
+class Prediction(BaseModel):
+    """A backend's answer for one document.
+
+    `label` is None when the document goes to a clerk (review); `candidate` then still
+    holds the backend's best guess, shown to the clerk as the suggestion.
+    """
+
+    label: str | None
+    candidate: str | None
+    confidence: float = Field(ge=0.0, le=1.0)
+    backend: str
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ClassificationError(RuntimeError):
+    """A backend could not answer at all (server down, model missing); says what to do."""
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """What every backend offers: many texts in, one prediction per text out."""
+
+    name: str
+
+    def classify(self, texts: Sequence[str]) -> list[Prediction]:
+        """Classify texts; never invents labels outside the taxonomy."""
+        ...
