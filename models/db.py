@@ -164,3 +164,71 @@ class AuditEvent(TenantScoped):
     case_id: Mapped[int | None] = mapped_column(BigInteger)
     flow_run_id: Mapped[str | None] = mapped_column(String(36))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DocumentText(TenantScoped):
+    """Text extracted for classification (bounded); kept so retraining needs no re-parse."""
+
+    __tablename__ = "document_texts"
+    __table_args__ = (UniqueConstraint("tenant_id", "document_id", name="uq_texts_doc"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    needs_ocr: Mapped[bool] = mapped_column(default=False)
+    extracted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ClassificationStatus:
+    """Where a document's label came from."""
+
+    AUTO = "auto"  # accepted without a clerk
+    REVIEW = "review"  # waits for a clerk
+    CONFIRMED = "confirmed"  # a clerk confirmed the suggestion
+    CORRECTED = "corrected"  # a clerk chose another label
+    NEEDS_OCR = "needs_ocr"  # no text layer: not classified from nothing
+    FAILED = "failed"  # no backend could answer (e.g. Ollama down); retried next run
+    DECIDED = frozenset({CONFIRMED, CORRECTED})
+
+
+class Classification(TenantScoped):
+    """A document's label, who or what gave it, and how sure it was."""
+
+    __tablename__ = "classifications"
+    __table_args__ = (UniqueConstraint("tenant_id", "document_id", name="uq_class_doc"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(80))
+    suggestion: Mapped[str | None] = mapped_column(String(80))
+    confidence: Mapped[float] = mapped_column(default=0.0)
+    backend: Mapped[str] = mapped_column(String(20))
+    model_version: Mapped[str | None] = mapped_column(String(80))
+    prompt_version: Mapped[str | None] = mapped_column(String(40))
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewItem(TenantScoped):
+    """Something a clerk must decide (a document's label, later an agenda's approval)."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (Index("ix_review_tenant_status", "tenant_id", "status", "kind"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    suggestion: Mapped[str | None] = mapped_column(String(200))
+    confidence: Mapped[float] = mapped_column(default=0.0)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    options: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    decision: Mapped[str | None] = mapped_column(String(200))
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.classification import Label
 from models.german import AGS
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
@@ -63,6 +64,35 @@ class IntakeSource(BaseModel):
     path: Path = Field(description="Relative paths are relative to the tenant file's folder")
 
 
+class ClassificationConfig(BaseModel):
+    """How a municipality's incoming documents are sorted (taxonomy and thresholds)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    labels: list[Label] = Field(min_length=2)
+    backend: Literal["hybrid", "trained", "ollama"] = "hybrid"
+    trained_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="None: the trained model's own default"
+    )
+    llm_threshold: float = Field(default=0.9, ge=0, le=1)
+    seed_data: Path | None = Field(
+        default=None, description="Labelled JSONL history; relative to the tenant file's folder"
+    )
+    form_labels: dict[str, str] = Field(
+        default_factory=dict, description="form type -> label: accepted cases become examples"
+    )
+
+    @model_validator(mode="after")
+    def _check_labels(self) -> ClassificationConfig:
+        names = [label.name for label in self.labels]
+        if len(names) != len(set(names)):
+            raise ValueError("Kategorien doppelt vergeben")
+        unknown = set(self.form_labels.values()) - set(names)
+        if unknown:
+            raise ValueError(f"form_labels nennt unbekannte Kategorien: {sorted(unknown)}")
+        return self
+
+
 class Tenant(BaseModel):
     """One municipality: identity, organisation, file-number scheme and intake sources."""
 
@@ -74,6 +104,7 @@ class Tenant(BaseModel):
     departments: list[Department] = Field(min_length=1)
     file_number: FileNumberScheme = FileNumberScheme()
     intake_sources: list[IntakeSource] = Field(default_factory=list)
+    classification: ClassificationConfig | None = None
 
     @model_validator(mode="after")
     def _check_routing(self) -> Tenant:

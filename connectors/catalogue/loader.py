@@ -65,7 +65,12 @@ def _parse(path: Path) -> Tenant:
         s.model_copy(update={"path": (path.parent / s.path).resolve()})
         for s in tenant.intake_sources
     ]
-    return tenant.model_copy(update={"intake_sources": sources})
+    update: dict[str, object] = {"intake_sources": sources}
+    config = tenant.classification
+    if config is not None and config.seed_data is not None:
+        seed = (path.parent / config.seed_data).resolve()
+        update["classification"] = config.model_copy(update={"seed_data": seed})
+    return tenant.model_copy(update=update)
 
 
 def load_tenant(slug: str, directory: Path) -> Tenant:

@@ -1,0 +1,117 @@
+"""The clerk's review queue for document labels: open, list, decide.
+
+Every path to a decision (command line, clerks' pages, a paused Prefect run's form) ends
+in `decide`, so each is audited the same way and feeds the next training run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from models.classification import Prediction
+from models.db import Classification, ClassificationStatus, Document, ReviewItem, utcnow
+from models.tenant_scope import TenantSession
+from tasks import audit
+
+KIND = "classification"
+
+
+class ReviewError(LookupError):
+    """A decision that cannot be taken (unknown id, already decided, label not allowed)."""
+
+
+def open_review(
+    session: TenantSession,
+    document_id: int,
+    prediction: Prediction,
+    options: list[str],
+    flow_run_id: str | None,
+) -> ReviewItem:
+    """Park a document for a clerk, with the machine's suggestion and its reasons."""
+    item = ReviewItem(
+        kind=KIND,
+        subject_id=document_id,
+        suggestion=prediction.candidate,
+        confidence=prediction.confidence,
+        reasons=list(prediction.reasons),
+        options=options,
+        flow_run_id=flow_run_id,
+    )
+    session.add(item)
+    return item
+
+
+def list_reviews(session: TenantSession, *, status: str = "open") -> list[dict[str, Any]]:
+    """Review items with the document's hash (no content: the clerk opens the original)."""
+    stmt = (
+        select(ReviewItem, Document.sha256, Document.source_name)
+        .join(Document, Document.id == ReviewItem.subject_id)
+        .where(ReviewItem.kind == KIND, ReviewItem.status == status)
+        .order_by(ReviewItem.id)
+    )
+    return [
+        {
+            "id": item.id,
+            "document_sha256": sha,
+            "source_name": name,
+            "suggestion": item.suggestion,
+            "confidence": round(item.confidence, 4),
+            "reasons": item.reasons,
+            "options": item.options,
+            "status": item.status,
+            "decision": item.decision,
+            "decided_by": item.decided_by,
+        }
+        for item, sha, name in session.execute(stmt)
+    ]
+
+
+def decide(session: TenantSession, review_id: int, label: str, user: str) -> dict[str, Any]:
+    """Confirm or correct a label; commits, audits, and returns what was decided."""
+    item = session.get(ReviewItem, review_id)  # another tenant's id is simply not found
+    if item is None or item.kind != KIND:
+        raise ReviewError(f"Prüfauftrag {review_id} gibt es nicht")
+    if item.status != "open":
+        raise ReviewError(f"Prüfauftrag {review_id} ist bereits entschieden")
+    if label not in item.options:
+        raise ReviewError(f"Kategorie {label!r} ist nicht erlaubt: {', '.join(item.options)}")
+    now = utcnow()
+    item.status, item.decision, item.decided_by, item.decided_at = "decided", label, user, now
+    result = session.scalar(
+        select(Classification).where(Classification.document_id == item.subject_id)
+    )
+    doc = session.get_one(Document, item.subject_id)
+    status = (
+        ClassificationStatus.CONFIRMED
+        if label == item.suggestion
+        else ClassificationStatus.CORRECTED
+    )
+    if result is not None:
+        result.status, result.label, result.decided_by, result.decided_at = (
+            status,
+            label,
+            user,
+            now,
+        )
+    audit.record(
+        session,
+        "label_decided",
+        actor=f"user:{user}",
+        sha256=doc.sha256,
+        review_id=item.id,
+        suggestion=item.suggestion,
+        decision=label,
+        outcome=status,
+        model_version=result.model_version if result else None,
+        prompt_version=result.prompt_version if result else None,
+    )
+    session.commit()
+    return {
+        "id": item.id,
+        "document_sha256": doc.sha256,
+        "decision": label,
+        "status": status,
+        "decided_by": user,
+    }

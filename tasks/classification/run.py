@@ -1,0 +1,163 @@
+"""Classify a tenant's unclassified documents: extract, predict, record, park for review.
+
+Predictions are written per batch in one transaction with their audit events; a
+document whose backends could not answer (e.g. Ollama down) is recorded `failed` and
+tried again by the next run, never guessed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, or_, select
+
+from connectors.database import tenant_session
+from connectors.documents import DocumentParser
+from connectors.storage import TenantStorage
+from models.classification import ClassificationError, Classifier, Prediction
+from models.db import (
+    Classification,
+    ClassificationStatus,
+    Document,
+    DocumentStatus,
+    DocumentText,
+    utcnow,
+)
+from models.tenant import Tenant
+from models.tenant_scope import TenantSession
+from tasks import audit
+from tasks.classification.extract import ClassificationText, classification_text
+from tasks.classification.review import open_review
+
+CLASSIFIABLE_KINDS = ("pdf", "docx", "eml", "json")
+
+
+@dataclass
+class ClassifyContext:
+    """What one classification run shares."""
+
+    tenant: Tenant
+    engine: Engine
+    storage: TenantStorage
+    parser: DocumentParser
+    classifier: Classifier
+    options: list[str]
+    model_version: str | None
+    prompt_version: str | None
+    flow_run_id: str | None = None
+    actor: str = "flow:classify"
+
+    def session(self) -> TenantSession:
+        """A session on this tenant's rows only."""
+        return tenant_session(self.engine, self.tenant.slug)
+
+
+def pending_documents(ctx: ClassifyContext, limit: int) -> list[tuple[int, str]]:
+    """Decided documents without a label yet (or whose last attempt failed)."""
+    with ctx.session() as session:
+        stmt = (
+            select(Document.id, Document.sha256)
+            .outerjoin(Classification, Classification.document_id == Document.id)
+            .where(
+                Document.status.in_(sorted(DocumentStatus.FINAL)),
+                Document.kind.in_(CLASSIFIABLE_KINDS),
+                or_(
+                    Classification.id.is_(None),
+                    Classification.status == ClassificationStatus.FAILED,
+                ),
+            )
+            .order_by(Document.id)
+            .limit(limit)
+        )
+        return [(row.id, row.sha256) for row in session.execute(stmt)]
+
+
+def extract(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> dict[int, ClassificationText]:
+    """Texts for the documents: stored ones reused, the rest parsed in the limited pool."""
+    ids = [doc_id for doc_id, _ in docs]
+    with ctx.session() as session:
+        known = {
+            t.document_id: ClassificationText(t.text, t.needs_ocr)
+            for t in session.scalars(select(DocumentText).where(DocumentText.document_id.in_(ids)))
+        }
+        paths = {ctx.storage.path_for(sha): doc_id for doc_id, sha in docs if doc_id not in known}
+        for path, parsed in ctx.parser.parse_many(list(paths)):
+            text = classification_text(parsed)
+            known[paths[path]] = text
+            session.add(
+                DocumentText(document_id=paths[path], text=text.text, needs_ocr=text.needs_ocr)
+            )
+        session.commit()
+    return known
+
+
+def _record(
+    session: TenantSession,
+    ctx: ClassifyContext,
+    doc_id: int,
+    sha: str,
+    status: str,
+    prediction: Prediction | None,
+    reasons: list[str],
+) -> None:
+    row = session.scalar(select(Classification).where(Classification.document_id == doc_id))
+    if row is None:
+        row = Classification(document_id=doc_id, status=status, backend="none")
+        session.add(row)
+    row.status = status
+    row.label = prediction.label if prediction else None
+    row.suggestion = prediction.candidate if prediction else None
+    row.confidence = prediction.confidence if prediction else 0.0
+    row.backend = prediction.backend if prediction else "none"
+    row.model_version, row.prompt_version = ctx.model_version, ctx.prompt_version
+    row.reasons, row.flow_run_id, row.created_at = reasons, ctx.flow_run_id, utcnow()
+    audit.record(
+        session,
+        "classified",
+        actor=ctx.actor,
+        sha256=sha,
+        flow_run_id=ctx.flow_run_id,
+        status=status,
+        label=row.label,
+        suggestion=row.suggestion,
+        confidence=round(row.confidence, 4),
+        backend=row.backend,
+        model_version=ctx.model_version,
+        prompt_version=ctx.prompt_version,
+    )
+
+
+def classify_batch(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Counter[str]:
+    """Classify one batch; returns counts by outcome (`auto`, `review`, ...) and label."""
+    texts = extract(ctx, docs)
+    readable = [(doc_id, sha) for doc_id, sha in docs if not texts[doc_id].needs_ocr]
+    counts: Counter[str] = Counter()
+    try:
+        predictions = ctx.classifier.classify([texts[d].text for d, _ in readable])
+        failure = None
+    except ClassificationError as exc:
+        predictions, failure = [], str(exc)
+    with ctx.session() as session:
+        for doc_id, sha in docs:
+            if texts[doc_id].needs_ocr:
+                reason = "PDF ohne Textebene: braucht Texterkennung (OCR)"
+                _record(session, ctx, doc_id, sha, ClassificationStatus.NEEDS_OCR, None, [reason])
+                counts[ClassificationStatus.NEEDS_OCR] += 1
+        if failure is not None:
+            for doc_id, sha in readable:
+                _record(session, ctx, doc_id, sha, ClassificationStatus.FAILED, None, [failure])
+            counts[ClassificationStatus.FAILED] += len(readable)
+        for (doc_id, sha), prediction in zip(readable, predictions, strict=True):
+            if prediction.label is not None:
+                status = ClassificationStatus.AUTO
+                counts[f"label:{prediction.label}"] += 1
+            else:
+                status = ClassificationStatus.REVIEW
+                open_review(session, doc_id, prediction, ctx.options, ctx.flow_run_id)
+            _record(session, ctx, doc_id, sha, status, prediction, list(prediction.reasons))
+            counts[status] += 1
+            counts[f"backend:{prediction.backend}"] += 1
+        session.commit()
+    return counts
