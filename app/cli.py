@@ -165,3 +165,47 @@ def demo(
 def main() -> None:
     """Console entry point."""
     app()
+
+
+review_app = typer.Typer(
+    help="Prüfaufträge (Kategorien bestätigen oder korrigieren)", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("list")
+def review_list(
+    tenant: TenantOpt,
+    status: Annotated[str, typer.Option(help="open oder decided")] = "open",
+    as_json: JsonOpt = False,
+) -> None:
+    """Offene Prüfaufträge mit Vorschlag, Sicherheit und Begründung."""
+    from tasks.classification.review import list_reviews
+
+    with _session(tenant, as_json) as session:
+        rows = list_reviews(session, status=status)
+    lines = [
+        f"#{r['id']:<5} {r['document_sha256'][:12]}  Vorschlag: {r['suggestion'] or '-'} "
+        f"({r['confidence']:.2f})  {'; '.join(r['reasons'])}"
+        for r in rows
+    ]
+    _emit(rows, as_json, "\n".join(lines) or "Keine Prüfaufträge.")
+
+
+@review_app.command("decide")
+def review_decide(
+    tenant: TenantOpt,
+    review_id: Annotated[int, typer.Option("--id", help="Nummer des Prüfauftrags")],
+    label: Annotated[str, typer.Option(help="Richtige Kategorie")],
+    user: Annotated[str, typer.Option(help="Wer entscheidet (Kürzel)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Eine Kategorie bestätigen oder korrigieren (wird protokolliert und trainiert mit)."""
+    from tasks.classification.review import ReviewError, decide
+
+    with _session(tenant, as_json) as session:
+        try:
+            result = decide(session, review_id, label, user)
+        except ReviewError as exc:
+            _fail(str(exc), as_json)
+    _emit(result, as_json, f"Prüfauftrag {review_id}: {result['status']} ({label})")

@@ -1,0 +1,77 @@
+"""A clerk's decision on one document's label, as a form in the Prefect UI.
+
+The run pauses with a typed German form (the taxonomy as a dropdown, the machine's
+suggestion preselected); resuming it, in the UI or through the API, writes the same
+decision the command line and the clerks' pages write (`tasks.classification.review`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from prefect import flow, get_run_logger
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from pydantic import Field, create_model
+
+from connectors.database import make_engine, tenant_session
+from models.settings import Settings
+from models.tenant import SLUG_PATTERN
+from tasks.classification.review import ReviewError, decide, list_reviews
+
+
+def decision_form(options: list[str], suggestion: str | None) -> type[RunInput]:
+    """The form the clerk fills in: a dropdown of the tenant's labels and a name."""
+    label_type: Any = Literal[tuple(options)]
+    default = suggestion if suggestion in options else options[0]
+    model: type[RunInput] = create_model(
+        "Pruefentscheidung",
+        __base__=RunInput,
+        kategorie=(
+            label_type,
+            Field(
+                default=default,
+                title="Kategorie",
+                description="Vorschlag der Maschine bestätigen oder richtige Kategorie wählen",
+            ),
+        ),
+        bearbeitet_von=(
+            str,
+            Field(
+                title="Bearbeitet von",
+                description="Kürzel der Sachbearbeiterin / des Sachbearbeiters",
+                min_length=2,
+                max_length=80,
+            ),
+        ),
+    )
+    return model
+
+
+@flow(name="review-label", flow_run_name="pruefung-{tenant}-{review_id}", persist_result=False)
+def review_label(
+    tenant: Annotated[str, Field(title="Gemeinde", pattern=SLUG_PATTERN)],
+    review_id: Annotated[
+        int, Field(title="Prüfauftrag", description="Nummer des Prüfauftrags", ge=1)
+    ],
+    timeout_s: Annotated[int, Field(title="Wartezeit (Sekunden)", ge=60, le=7 * 86400)] = 86400,
+) -> dict[str, Any]:
+    """Pause for the clerk's decision on one review item, then record it."""
+    logger = get_run_logger()
+    engine = make_engine(Settings().effective_database_url)
+    try:
+        with tenant_session(engine, tenant) as session:
+            item = next((r for r in list_reviews(session) if r["id"] == review_id), None)
+        if item is None:
+            raise ReviewError(f"Prüfauftrag {review_id} ist nicht offen")
+        logger.info("Warte auf Entscheidung zu Prüfauftrag %d", review_id)
+        answer: Any = pause_flow_run(
+            wait_for_input=decision_form(item["options"], item["suggestion"]),
+            timeout=timeout_s,
+        )
+        with tenant_session(engine, tenant) as session:
+            result = decide(session, review_id, answer.kategorie, answer.bearbeitet_von)
+        logger.info("Prüfauftrag %d entschieden: %s", review_id, result["status"])
+        return {"id": review_id, "status": result["status"]}
+    finally:
+        engine.dispose()
