@@ -149,7 +149,8 @@ def classify_batch(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Cou
             for doc_id, sha in readable:
                 _record(session, ctx, doc_id, sha, ClassificationStatus.FAILED, None, [failure])
             counts[ClassificationStatus.FAILED] += len(readable)
-        for (doc_id, sha), prediction in zip(readable, predictions, strict=True):
+        answered = readable if failure is None else []
+        for (doc_id, sha), prediction in zip(answered, predictions, strict=True):
             if prediction.label is not None:
                 status = ClassificationStatus.AUTO
                 counts[f"label:{prediction.label}"] += 1

@@ -1,0 +1,168 @@
+"""Classification steps and the review queue, with a fake backend on real databases."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.flow_runs import resume_flow_run
+from sqlalchemy import select
+
+from connectors.catalogue import load_tenant
+from connectors.database import make_engine, tenant_session
+from connectors.documents import ParserPool
+from connectors.storage import TenantStorage
+from flows.intake import intake
+from models.classification import ClassificationError, Prediction
+from models.db import AuditEvent, Classification, ClassificationStatus, ReviewItem
+from models.settings import Settings
+from tasks.classification.review import ReviewError, decide, list_reviews
+from tasks.classification.run import ClassifyContext, classify_batch, pending_documents
+from tests.conftest import DOCUMENTS, SAMPLE_INBOX
+
+OPTIONS = ["Gewerbe", "Steuern und Abgaben", "Straßen und Verkehrsflächen", "Sonstiges"]
+
+
+class FakeClassifier:
+    """Sure about texts that name a Gewerbe, unsure about the rest; can be made to fail."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.fail = False
+        self.seen: list[str] = []
+
+    def classify(self, texts: Sequence[str]) -> list[Prediction]:
+        if self.fail:
+            raise ClassificationError("Ollama antwortet nicht")
+        self.seen += texts
+        return [
+            Prediction(label="Gewerbe", candidate="Gewerbe", confidence=0.99, backend="fake")
+            if "Gewerbe" in text
+            else Prediction(
+                label=None,
+                candidate="Sonstiges",
+                confidence=0.4,
+                backend="fake",
+                reasons=["Modell unsicher (0.40)"],
+            )
+            for text in texts
+        ]
+
+
+@pytest.fixture
+def filled(prefect_api: str, amtsflow_env: Path, tmp_path: Path) -> Path:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    shutil.copy(DOCUMENTS / "pdf" / "imagemagick-images.pdf", inbox / "scan.pdf")
+    intake(tenant="musterstadt", source=str(inbox))
+    return amtsflow_env
+
+
+def _ctx(classifier: FakeClassifier, pool: ParserPool) -> ClassifyContext:
+    settings = Settings()
+    tenant = load_tenant("musterstadt", settings.tenants)
+    return ClassifyContext(
+        tenant=tenant,
+        engine=make_engine(settings.effective_database_url),
+        storage=TenantStorage(settings.home, "musterstadt"),
+        parser=pool,
+        classifier=classifier,
+        options=OPTIONS,
+        model_version="test-1",
+        prompt_version=None,
+    )
+
+
+def test_classify_records_labels_reviews_and_ocr(filled: Path) -> None:
+    fake = FakeClassifier()
+    with ParserPool(workers=1) as pool:
+        ctx = _ctx(fake, pool)
+        docs = pending_documents(ctx, 1000)
+        assert len(docs) >= 15
+        fake.fail = True
+        failed = classify_batch(ctx, docs)
+        assert failed[ClassificationStatus.FAILED] > 0  # nothing guessed when the backend is down
+        assert len(pending_documents(ctx, 1000)) == len(docs) - failed["needs_ocr"]
+        fake.fail = False
+        counts = classify_batch(ctx, pending_documents(ctx, 1000))
+        assert counts[ClassificationStatus.AUTO] >= 2 and counts[ClassificationStatus.REVIEW] >= 5
+        assert pending_documents(ctx, 1000) == []  # a second run has nothing left to do
+        with ctx.session() as s:
+            ocr = s.scalars(
+                select(Classification).where(
+                    Classification.status == ClassificationStatus.NEEDS_OCR
+                )
+            ).all()
+            assert len(ocr) == 1 and "OCR" in ocr[0].reasons[0]
+            reviews = list_reviews(s)
+            assert len(reviews) == counts[ClassificationStatus.REVIEW]
+            assert reviews[0]["suggestion"] == "Sonstiges" and reviews[0]["options"] == OPTIONS
+            first, second = reviews[0]["id"], reviews[1]["id"]
+            assert decide(s, first, "Sonstiges", "ab")["status"] == "confirmed"
+            assert decide(s, second, "Gewerbe", "cd")["status"] == "corrected"
+            with pytest.raises(ReviewError, match="bereits"):
+                decide(s, first, "Gewerbe", "ab")
+            with pytest.raises(ReviewError, match="nicht erlaubt"):
+                decide(s, reviews[2]["id"], "Erfunden", "ab")
+            labels = {c.document_id: (c.status, c.label) for c in s.scalars(select(Classification))}
+            assert ("corrected", "Gewerbe") in labels.values()
+            audits = s.scalars(select(AuditEvent).where(AuditEvent.action == "label_decided")).all()
+            assert {a.actor for a in audits} == {"user:ab", "user:cd"}
+            assert audits[0].details["model_version"] == "test-1"
+        # another municipality cannot decide Musterstadt's items, whatever id it types
+        with tenant_session(ctx.engine, "nebenan") as other, pytest.raises(ReviewError):
+            decide(other, reviews[3]["id"], "Gewerbe", "xy")
+        ctx.engine.dispose()
+
+
+def test_review_flow_pauses_with_a_german_form_and_records_the_decision(filled: Path) -> None:
+    from flows.review import review_label
+
+    with ParserPool(workers=1) as pool:
+        ctx = _ctx(FakeClassifier(), pool)
+        classify_batch(ctx, pending_documents(ctx, 1000))
+        with ctx.session() as s:
+            item = list_reviews(s)[0]
+    result: dict[str, object] = {}
+    thread = threading.Thread(
+        target=lambda: result.update(
+            review_label(tenant="musterstadt", review_id=item["id"], timeout_s=120)
+        )
+    )
+    thread.start()
+
+    import asyncio
+
+    async def paused_run() -> object:
+        async with get_client() as client:
+            for _ in range(300):
+                runs = await client.read_flow_runs()
+                for run in runs:
+                    if run.name == f"pruefung-musterstadt-{item['id']}" and run.state.is_paused():
+                        return run
+                await asyncio.sleep(0.2)
+        raise AssertionError("no paused run")
+
+    run = asyncio.run(paused_run())
+    schema = run.state.state_details.run_input_keyset  # type: ignore[attr-defined]
+    assert schema  # the run waits for typed input
+    resume_flow_run(
+        run.id,
+        run_input={
+            "kategorie": "Steuern und Abgaben",  # type: ignore[attr-defined]
+            "bearbeitet_von": "mk",
+        },
+    )
+    thread.join(60)
+    assert result == {"id": item["id"], "status": "corrected"}
+    with ctx.session() as s:
+        review = s.get_one(ReviewItem, item["id"])
+        assert (review.decision, review.decided_by) == ("Steuern und Abgaben", "mk")
+    ctx.engine.dispose()
+    time.sleep(0)
