@@ -66,3 +66,35 @@ class Classifier(Protocol):
     def classify(self, texts: Sequence[str]) -> list[Prediction]:
         """Classify texts; never invents labels outside the taxonomy."""
         ...
+
+
+class ClassifySummary(BaseModel):
+    """What one classification run did: counts only (every operator may see it)."""
+
+    tenant: str
+    backend: str = Field(description="which backend decided, in words")
+    flow_run_id: str | None = None
+    documents: int = 0
+    auto: int = 0
+    review: int = 0
+    needs_ocr: int = 0
+    failed: int = 0
+    by_label: dict[str, int] = Field(default_factory=dict)
+    by_backend: dict[str, int] = Field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class TrainSummary(BaseModel):
+    """What one training run produced (no document contents)."""
+
+    tenant: str
+    model_version: str | None = None
+    examples: int = 0
+    from_clerks: int = 0
+    from_cases: int = 0
+    from_history: int = 0
+    labels: dict[str, int] = Field(default_factory=dict)
+    training_set_sha256: str | None = None
+    metrics: dict[str, float] = Field(default_factory=dict)
+    skipped_reason: str | None = None
+    seconds: float = 0.0

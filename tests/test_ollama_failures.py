@@ -1,0 +1,114 @@
+"""The Ollama backend when the server fails: retry what may pass, stop clearly otherwise."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from models.classification import ClassificationError
+from tests.conftest_ollama import (  # noqa: F401  (the fixtures register by import)
+    MODEL,
+    classifier_fixture,
+    closed_port,
+    fake_ollama_fixture,
+)
+from tests.fake_ollama import FakeOllama, answer, error
+
+pytestmark = pytest.mark.timeout(20)
+
+
+def test_missing_model_names_ollama_pull_and_is_not_retried(
+    fake_ollama: FakeOllama, classifier: Any
+) -> None:
+    ollama = classifier(fake_ollama.url, model="llama3.2:1b")  # not installed on the fake
+
+    with pytest.raises(ClassificationError, match=r"`ollama pull llama3\.2:1b`"):
+        ollama.classify(["Ein Antrag"])
+
+    assert len(fake_ollama.chats) == 1
+
+
+def test_documented_404_body_for_the_configured_model(
+    fake_ollama: FakeOllama, classifier: Any
+) -> None:
+    fake_ollama.enqueue(error(404, f"model '{MODEL}' not found"))
+
+    with pytest.raises(ClassificationError, match=f"ollama pull {MODEL}"):
+        classifier(fake_ollama.url).classify(["Ein Antrag"])
+
+
+def test_other_4xx_is_not_retried(fake_ollama: FakeOllama, classifier: Any) -> None:
+    fake_ollama.enqueue(error(400, "invalid format: schema not supported"))
+
+    with pytest.raises(ClassificationError, match=r"HTTP 400.*invalid format"):
+        classifier(fake_ollama.url).classify(["Ein Antrag"])
+
+    assert len(fake_ollama.chats) == 1
+
+
+def test_500_then_success_is_retried(fake_ollama: FakeOllama, classifier: Any) -> None:
+    fake_ollama.enqueue(
+        error(500, "the model failed to generate a response"),
+        error(502, "bad gateway"),
+        answer("Antrag"),
+    )
+    [prediction] = classifier(fake_ollama.url, max_retries=2).classify(["Ein Antrag"])
+
+    assert prediction.label == "Antrag"
+    assert len(fake_ollama.chats) == 3
+    assert fake_ollama.chats[0] == fake_ollama.chats[2]  # the very same request again
+
+
+def test_persistent_503_ends_after_bounded_retries(
+    fake_ollama: FakeOllama, classifier: Any
+) -> None:
+    fake_ollama.enqueue(*[error(503, "server busy, please try again")] * 10)
+
+    started = time.monotonic()
+    with pytest.raises(ClassificationError, match=r"3 Versuche, zuletzt: HTTP 503"):
+        classifier(fake_ollama.url, max_retries=2, backoff_s=0.05).classify(["Ein Antrag"])
+
+    assert len(fake_ollama.chats) == 3
+    assert time.monotonic() - started >= 0.05 + 0.05  # backed off between the tries
+
+
+def test_timeout_ends_in_a_clear_error(fake_ollama: FakeOllama, classifier: Any) -> None:
+    fake_ollama.enqueue(answer("Antrag", delay_s=2.0), answer("Antrag", delay_s=2.0))
+    ollama = classifier(fake_ollama.url, timeout_s=0.3, max_retries=1)
+
+    started = time.monotonic()
+    with pytest.raises(ClassificationError, match=r"2 Versuche.*timeout after 0\.3 s"):
+        ollama.classify(["Ein Antrag"])
+
+    assert time.monotonic() - started < 1.5
+
+
+def test_timeout_then_answer_is_retried(fake_ollama: FakeOllama, classifier: Any) -> None:
+    fake_ollama.enqueue(answer("Anfrage", delay_s=2.0), answer("Anfrage"))
+    [prediction] = classifier(fake_ollama.url, timeout_s=0.3).classify(["Eine Anfrage"])
+
+    assert prediction.label == "Anfrage"
+
+
+def test_refused_connection_is_retried_then_named(classifier: Any) -> None:
+    host = f"http://127.0.0.1:{closed_port()}"
+    ollama = classifier(host, max_retries=2)
+
+    with pytest.raises(ClassificationError, match=r"3 Versuche.*connection refused"):
+        ollama.classify(["Ein Antrag"])
+    status = ollama.check()
+    assert not status
+    assert "antwortet nicht" in status.detail
+
+
+def test_a_failure_mid_batch_raises_for_the_caller(
+    fake_ollama: FakeOllama, classifier: Any
+) -> None:
+    fake_ollama.enqueue(answer("Antrag"), *[error(500, "boom")] * 3)
+
+    with pytest.raises(ClassificationError):
+        classifier(fake_ollama.url, max_retries=2).classify(["eins", "zwei"])
+
+    assert len(fake_ollama.chats) == 4
