@@ -209,3 +209,49 @@ def review_decide(
         except ReviewError as exc:
             _fail(str(exc), as_json)
     _emit(result, as_json, f"Prüfauftrag {review_id}: {result['status']} ({label})")
+
+
+oparl_app = typer.Typer(help="Ratsinformationssystem (OParl)", no_args_is_help=True)
+app.add_typer(oparl_app, name="oparl")
+
+
+@oparl_app.command("sync")
+def oparl_sync_command(
+    tenant: TenantOpt,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Adresse des OParl-Systems (sonst aus der Gemeinde-Datei)"),
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Vollständig abgleichen statt nur Änderungen")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ratsinformationssystem abgleichen; zeigt die Anzahl je Objektart."""
+    from prefect.exceptions import ParameterTypeError
+
+    from connectors.catalogue import TenantConfigError, TenantNotFoundError
+    from connectors.oparl import OParlError
+    from flows.oparl_sync import oparl_sync
+    from models.oparl_sync import TITLES
+    from tasks.oparl_setup import OParlNotConfiguredError
+
+    try:
+        summary = oparl_sync(tenant=tenant, url=url, full=full)
+    except (
+        TenantNotFoundError,
+        TenantConfigError,
+        OParlNotConfiguredError,
+        OParlError,
+        ParameterTypeError,
+    ) as exc:
+        _fail(str(exc), as_json)
+    lines = [
+        f"{TITLES[kind]:<28} {c.seen + c.deleted:>7} gelesen, davon {c.deleted:>5} gelöscht, "
+        f"{c.stored:>7} im Bestand"
+        for kind, c in summary.objects.items()
+    ]
+    lines += [f"Fehler: {error}" for error in summary.errors]
+    _emit(summary.model_dump(mode="json"), as_json, "\n".join(lines))
+    if summary.errors:
+        raise typer.Exit(1)

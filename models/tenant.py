@@ -93,6 +93,17 @@ class ClassificationConfig(BaseModel):
         return self
 
 
+class OParlConfig(BaseModel):
+    """Where the municipality's council information system answers in OParl."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    system_url: str = Field(pattern=r"^https?://\S+$", description="URL of the OParl System")
+    body: str | None = Field(
+        default=None, description="OParl id of the municipality's Body; None: every body"
+    )
+
+
 class Tenant(BaseModel):
     """One municipality: identity, organisation, file-number scheme and intake sources."""
 
@@ -105,6 +116,7 @@ class Tenant(BaseModel):
     file_number: FileNumberScheme = FileNumberScheme()
     intake_sources: list[IntakeSource] = Field(default_factory=list)
     classification: ClassificationConfig | None = None
+    oparl: OParlConfig | None = None
 
     @model_validator(mode="after")
     def _check_routing(self) -> Tenant:

@@ -1,0 +1,199 @@
+"""The OParl client: System → Body → the body's lists, page by page, and File downloads.
+
+The lists of a body are walked concurrently (one thread per list, all requests through
+the fetcher's semaphore); each list follows `links.next` with a guard against loops.
+A list that fails ends with a page carrying the error, so the caller can store what it
+got and know that this list is incomplete; nothing the server sends crashes the walk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from connectors.oparl.fetch import Fetcher, OParlError, TemporaryError
+from connectors.oparl.models import MODELS, Body, File, OParlObject, System
+from connectors.oparl.quirks import Quirk, QuirkLog, check_deleted_type
+from connectors.oparl.settings import OParlSettings
+
+
+class ChecksumError(OParlError):
+    """A downloaded file does not match the checksum the server gave for it."""
+
+
+@dataclass
+class ListPage:
+    """One page of a list: parsed objects with their raw JSON; `error` ends the list early."""
+
+    kind: str
+    url: str
+    entries: list[tuple[OParlObject, dict[str, Any]]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """A file's bytes; `verified` says whether a checksum was given and matched."""
+
+    data: bytes
+    sha256: str
+    verified: bool
+
+
+class OParlClient:
+    """Reads one OParl system; usable as a context manager."""
+
+    def __init__(
+        self,
+        settings: OParlSettings | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.settings = settings or OParlSettings()
+        self.quirks = QuirkLog()
+        self._fetch = Fetcher(self.settings, self.quirks, transport=transport, sleep=sleep)
+
+    def __enter__(self) -> OParlClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connections."""
+        self._fetch.close()
+
+    def system(self, url: str) -> System:
+        """The System object at the entry URL."""
+        raw = self._fetch.get_object(url)
+        if not isinstance(raw, dict):
+            raise OParlError(f"{url}: kein OParl-System")
+        return System.model_validate(raw, context={"quirks": self.quirks, "url": url})
+
+    def bodies(self, system: System) -> list[tuple[Body, dict[str, Any]]]:
+        """The bodies (municipalities) the system serves; a failing list raises."""
+        if not system.body:
+            raise OParlError(f"{system.id}: System nennt keine Körperschaften")
+        out: list[tuple[Body, dict[str, Any]]] = []
+        for page in self.walk_list("body", system.body):
+            if page.error:
+                raise OParlError(page.error)
+            out += [(obj, raw) for obj, raw in page.entries if isinstance(obj, Body)]
+        return out
+
+    def walk_list(
+        self, kind: str, url: str, modified_since: dt.datetime | None = None
+    ) -> Iterator[ListPage]:
+        """The pages of one list; follows `links.next`, never the same URL twice."""
+        params = {"modified_since": modified_since.isoformat()} if modified_since else None
+        seen: set[str] = set()
+        next_url: str | None = url
+        while next_url:
+            if next_url in seen:
+                self.quirks.note(Quirk.LIST_LOOP, next_url, "Seite schon gelesen")
+                return
+            if len(seen) >= self.settings.max_pages:
+                self.quirks.note(Quirk.LIST_LOOP, url, f"mehr als {len(seen)} Seiten")
+                yield ListPage(kind, next_url, error=f"{url}: mehr als {len(seen)} Seiten")
+                return
+            seen.add(next_url)
+            try:
+                data = self._fetch.get_list_page(next_url, params)
+            except OParlError as exc:
+                yield ListPage(kind, next_url, error=str(exc))
+                return
+            yield ListPage(kind, next_url, self._entries(kind, data["data"], next_url))
+            params = None  # the server's next links carry the query themselves
+            links = data.get("links")
+            following = links.get("next") if isinstance(links, dict) else None
+            next_url = following if isinstance(following, str) and following else None
+
+    def _entries(
+        self, kind: str, items: list[Any], url: str
+    ) -> list[tuple[OParlObject, dict[str, Any]]]:
+        model = MODELS[kind]
+        context = {"quirks": self.quirks, "url": url}
+        out: list[tuple[OParlObject, dict[str, Any]]] = []
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                self.quirks.note(Quirk.INVALID_OBJECT, url, "kein Objekt mit id")
+                continue
+            check_deleted_type(item, url, self.quirks)
+            try:
+                out.append((model.model_validate(item, context=context), item))
+            except ValidationError as exc:
+                fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
+                self.quirks.note(Quirk.INVALID_OBJECT, url, ", ".join(fields)[:200])
+        return out
+
+    def pages(self, body: Body, modified_since: dt.datetime | None = None) -> Iterator[ListPage]:
+        """The pages of all the body's lists, walked concurrently, as they arrive."""
+        lists = body.list_urls()
+        done = object()
+        arrived: queue.Queue[Any] = queue.Queue()
+        stop = threading.Event()
+
+        def walk(kind: str, url: str) -> None:
+            try:
+                for page in self.walk_list(kind, url, modified_since):
+                    if stop.is_set():
+                        return
+                    arrived.put(page)
+            except Exception as exc:  # a walker never takes the sync down with it
+                arrived.put(ListPage(kind, url, error=f"{url}: {type(exc).__name__}: {exc}"))
+            finally:
+                arrived.put(done)
+
+        with ThreadPoolExecutor(self.settings.concurrency, "oparl-list") as pool:
+            for kind, url in lists.items():
+                pool.submit(walk, kind, url)
+            try:
+                remaining = len(lists)
+                while remaining:
+                    item = arrived.get()
+                    if item is done:
+                        remaining -= 1
+                    else:
+                        yield item
+            finally:
+                stop.set()
+
+    def download(self, file: File) -> Downloaded:
+        """A file's bytes (downloadUrl, else accessUrl), checked against its checksums."""
+        url = file.download_url or file.access_url
+        if not url:
+            raise OParlError(f"{file.id}: Datei ohne accessUrl")
+        data = self._fetch.retrying(url, lambda: self._read_file(url))
+        verified = False
+        for algorithm, expected in (("sha1", file.sha1_checksum), ("sha512", file.sha512_checksum)):
+            if expected:
+                if hashlib.new(algorithm, data).hexdigest() != expected.strip().lower():
+                    raise ChecksumError(f"{url}: {algorithm}Checksum stimmt nicht")
+                verified = True
+        return Downloaded(data, hashlib.sha256(data).hexdigest(), verified)
+
+    def _read_file(self, url: str) -> bytes:
+        limit = self.settings.max_file_bytes
+        with self._fetch.http.stream("GET", url) as response:
+            if response.status_code >= 500 or response.status_code == 429:
+                raise TemporaryError(f"HTTP {response.status_code}")
+            if response.status_code != 200:
+                raise OParlError(f"{url}: HTTP {response.status_code}")
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise OParlError(f"{url}: größer als {limit} Bytes")
+                chunks.append(chunk)
+        return b"".join(chunks)
