@@ -167,6 +167,10 @@ def main() -> None:
     app()
 
 
+from app.classify_cli import classify_app  # noqa: E402
+
+app.add_typer(classify_app, name="classify")
+
 review_app = typer.Typer(
     help="Prüfaufträge (Kategorien bestätigen oder korrigieren)", no_args_is_help=True
 )

@@ -60,15 +60,19 @@ def _letter(label: str, rng: random.Random) -> str:
     values = {
         "what": rng.choice(("Imbiss", "Friseursalon", "Onlinehandel", "Malerbetrieb")),
         "date": f"{rng.randint(1, 28)}.{rng.randint(1, 12)}.2026",
-        "street": rng.choice(STREETS), "house": str(rng.randint(1, 120)),
-        "num": str(rng.randint(100000, 999999)), "year": str(rng.randint(2022, 2026)),
+        "street": rng.choice(STREETS),
+        "house": str(rng.randint(1, 120)),
+        "num": str(rng.randint(100000, 999999)),
+        "year": str(rng.randint(2022, 2026)),
     }
     name = rng.choice(LAST)
     body = " ".join(s.format(**values) for s in sentences)
     return f"Sehr geehrte Damen und Herren,\n{body}\nMit freundlichen Grüßen\n{name}"
 
 
-def history(seed: int = 2026, forms: int = 160, letters_per_label: int = 45) -> list[dict[str, str]]:
+def history(
+    seed: int = 2026, forms: int = 160, letters_per_label: int = 45
+) -> list[dict[str, str]]:
     """The labelled examples (text, label)."""
     rng = random.Random(seed)
     rows: list[dict[str, str]] = []

@@ -34,9 +34,11 @@ def from_database(session: TenantSession, config: ClassificationConfig) -> Train
     """Examples from the tenant's own documents (decisions first, then cases)."""
     allowed = {label.name for label in config.labels}
     chosen: dict[int, tuple[str, str, str]] = {}
-    decided = select(DocumentText.document_id, DocumentText.text, Classification.label).join(
-        Classification, Classification.document_id == DocumentText.document_id
-    ).where(Classification.status.in_(sorted(ClassificationStatus.DECIDED)))
+    decided = (
+        select(DocumentText.document_id, DocumentText.text, Classification.label)
+        .join(Classification, Classification.document_id == DocumentText.document_id)
+        .where(Classification.status.in_(sorted(ClassificationStatus.DECIDED)))
+    )
     for doc_id, text, label in session.execute(decided):
         if label in allowed and text:
             chosen[doc_id] = (text, label, "clerks")

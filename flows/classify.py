@@ -1,0 +1,74 @@
+"""Classify a municipality's documents; the hybrid asks a clerk only where it is unsure."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Annotated, Literal
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
+from pydantic import Field
+
+from connectors.documents import ParserPool
+from models.classification import ClassifySummary
+from models.settings import Settings
+from models.tenant import SLUG_PATTERN
+from tasks.classification.run import pending_documents
+from tasks.classification.setup import open_classify_context
+from tasks.classification.tasks import classify_documents, publish_classify_summary
+
+BATCH = 200
+
+
+@flow(name="classify", flow_run_name="classify-{tenant}", persist_result=False)
+def classify(
+    tenant: Annotated[
+        str, Field(title="Gemeinde", description="Kurzname der Gemeinde", pattern=SLUG_PATTERN)
+    ],
+    backend: Annotated[
+        Literal["hybrid", "trained", "ollama"] | None,
+        Field(
+            title="Verfahren",
+            description="hybrid: trainiertes Modell, bei Unsicherheit das "
+            "Sprachmodell (Ollama); leer: Einstellung der Gemeinde",
+        ),
+    ] = None,
+    limit: Annotated[int, Field(title="Höchstens so viele Dokumente", ge=1, le=1_000_000)] = 50_000,
+) -> ClassifySummary:
+    """Label every document that has no label yet; unsure ones go to the review queue."""
+    logger = get_run_logger()
+    started = time.perf_counter()
+    settings = Settings()
+    with ParserPool(
+        workers=settings.parse_workers,
+        timeout_s=settings.parse_timeout_s,
+        memory_mb=settings.parse_memory_mb,
+        max_bytes=settings.max_file_bytes,
+    ) as parser:
+        ctx, described = open_classify_context(settings, tenant, parser, backend, flow_run.id)
+        try:
+            docs = pending_documents(ctx, limit)
+            logger.info("%d Dokumente ohne Kategorie; Verfahren: %s", len(docs), described)
+            counts: Counter[str] = Counter()
+            for start in range(0, len(docs), BATCH):
+                batch = docs[start : start + BATCH]
+                counts += classify_documents(quote(ctx), batch, return_state=False)
+        finally:
+            ctx.engine.dispose()
+    summary = ClassifySummary(
+        tenant=tenant,
+        backend=described,
+        flow_run_id=flow_run.id,
+        documents=len(docs),
+        auto=counts["auto"],
+        review=counts["review"],
+        needs_ocr=counts["needs_ocr"],
+        failed=counts["failed"],
+        by_label={k[6:]: v for k, v in sorted(counts.items()) if k.startswith("label:")},
+        by_backend={k[8:]: v for k, v in sorted(counts.items()) if k.startswith("backend:")},
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    publish_classify_summary(summary)
+    return summary

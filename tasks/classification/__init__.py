@@ -1,0 +1,1 @@
+"""Classification steps: extraction, backends, review, training."""

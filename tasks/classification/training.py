@@ -1,0 +1,77 @@
+"""Train a tenant's model from its history, its cases and its clerks' decisions."""
+
+from __future__ import annotations
+
+import time
+
+from connectors.storage import TenantStorage
+from connectors.trained_model import (
+    TrainingError,
+    load_documents,
+    save_model,
+    train,
+    training_set_sha256,
+)
+from models.classification import TrainSummary
+from models.tenant import Tenant
+from models.tenant_scope import TenantSession
+from tasks import audit
+from tasks.classification.model_store import activate, new_version_dir
+from tasks.classification.training_data import TrainingSet, from_database
+
+
+def gather(session: TenantSession, tenant: Tenant) -> TrainingSet:
+    """All examples: the tenant's own documents, then its shipped history."""
+    config = tenant.classification
+    assert config is not None
+    examples = from_database(session, config)
+    allowed = {label.name for label in config.labels}
+    if config.seed_data is not None and config.seed_data.is_file():
+        for doc in load_documents(config.seed_data):
+            if doc.label in allowed:
+                examples.add(doc.text, doc.label, "history")
+    return examples
+
+
+def train_tenant_model(
+    session: TenantSession, storage: TenantStorage, tenant: Tenant, flow_run_id: str | None
+) -> TrainSummary:
+    """Fit, save as a new version, switch to it, audit. Skips (with reason) when too few."""
+    started = time.perf_counter()
+    examples = gather(session, tenant)
+    counts: dict[str, int] = {}
+    for label in examples.labels:
+        counts[label] = counts.get(label, 0) + 1
+    summary = TrainSummary(
+        tenant=tenant.slug,
+        examples=len(examples.texts),
+        labels=dict(sorted(counts.items())),
+        from_clerks=examples.sources.get("clerks", 0),
+        from_cases=examples.sources.get("cases", 0),
+        from_history=examples.sources.get("history", 0),
+    )
+    try:
+        model = train(examples.texts, examples.labels)
+    except TrainingError as exc:
+        summary.skipped_reason = str(exc)
+        return summary
+    version, folder = new_version_dir(storage)
+    meta = save_model(model, folder)
+    activate(storage, version)
+    summary.model_version = version
+    summary.training_set_sha256 = training_set_sha256(examples.texts, examples.labels)
+    summary.metrics = {k: float(v) for k, v in meta.metrics.items() if isinstance(v, int | float)}
+    summary.metrics["threshold"] = meta.threshold
+    summary.seconds = round(time.perf_counter() - started, 3)
+    audit.record(
+        session,
+        "model_trained",
+        actor="flow:retrain",
+        flow_run_id=flow_run_id,
+        model_version=version,
+        examples=summary.examples,
+        from_clerks=summary.from_clerks,
+        training_set_sha256=summary.training_set_sha256,
+    )
+    session.commit()
+    return summary

@@ -1,0 +1,112 @@
+"""`amtsflow classify` on a subset of the Karlsruhe papers: one JSON document per --json."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from app.classify_cli import classify_app
+from models.classification import Prediction, Taxonomy
+from tests.conftest_classification import (  # noqa: F401  (the fixtures register by import)
+    Saved,
+    Subset,
+    karlsruhe_fixture,
+    saved_model_fixture,
+    write_jsonl,
+)
+
+runner = CliRunner()
+
+
+def _run(*args: str, code: int = 0) -> str:
+    result = runner.invoke(classify_app, list(args))
+    assert result.exit_code == code, result.stderr + result.stdout
+    return result.stdout
+
+
+def test_train_prints_one_json_document(karlsruhe: Subset, tmp_path: Path) -> None:
+    small = [d for i, d in enumerate(karlsruhe.train) if i % 4 == 0]
+    data = write_jsonl(tmp_path / "train.jsonl", small)
+    out = json.loads(_run("train", "--data", str(data), "--out", str(tmp_path / "m"), "--json"))
+    assert out["examples"] == len(small) and sum(out["labels"].values()) == len(small)
+    assert 0.5 <= out["threshold"] <= 1 and len(out["training_set_sha256"]) == 64
+    assert {"accuracy", "macro_f1", "auto_accepted_share"} <= out["metrics"].keys()
+    assert {p.name for p in (tmp_path / "m").iterdir()} == {"meta.json", "model.joblib"}
+    again = _run("train", "--data", str(data), "--out", str(tmp_path / "m"), "--json", code=2)
+    assert "nicht leer" in json.loads(again)["error"]
+
+
+def test_evaluate_and_predict(saved_model: Saved, karlsruhe: Subset, tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "unseen.jsonl", karlsruhe.unseen, zipped=True)
+    model = str(saved_model.folder)
+    report = json.loads(_run("evaluate", "--model", model, "--data", str(data), "--json"))
+    assert report["backend"] == "trained" and report["documents"] == len(karlsruhe.unseen)
+    assert report["accuracy"] > 0.9 and report["docs_per_s"] > 0
+    assert set(report["per_label"]) <= set(saved_model.model.labels)
+    assert {"precision", "recall", "f1", "support"} == set(report["per_label"]["Anfrage"])
+    assert 0 < report["auto_accepted_share"] <= 1 and report["auto_accepted_accuracy"] > 0.9
+
+    lines = _run("predict", "--model", model, "--data", str(data)).splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert [r["id"] for r in rows] == [d.id for d in karlsruhe.unseen]
+    for row in rows:
+        assert row["candidate"] in saved_model.model.labels
+        assert row["label"] in (None, row["candidate"]) and row["backend"] == "trained"
+    out = tmp_path / "out.jsonl"
+    assert _run("predict", "--model", model, "--data", str(data), "--out", str(out)) == ""
+    assert out.read_text(encoding="utf-8").splitlines() == lines
+
+
+def test_hybrid_backend_uses_the_ollama_factory(
+    saved_model: Saved, karlsruhe: Subset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[Taxonomy] = []
+
+    class Unsure:
+        name = "ollama"
+
+        def classify(self, texts: Sequence[str]) -> list[Prediction]:
+            return [
+                Prediction(label="Anfrage", candidate="Anfrage", confidence=0.1, backend="ollama")
+                for _ in texts
+            ]
+
+    def factory(taxonomy: Taxonomy) -> Unsure:
+        asked.append(taxonomy)
+        return Unsure()
+
+    monkeypatch.setattr("connectors.ollama.make_classifier", factory)
+    data = write_jsonl(tmp_path / "unseen.jsonl", karlsruhe.unseen)
+    args = ["--model", str(saved_model.folder), "--data", str(data), "--backend", "hybrid"]
+    report = json.loads(_run("evaluate", *args, "--json"))
+    assert report["backend"] == "hybrid"
+    assert asked and asked[0].names == saved_model.model.labels
+    rows = [json.loads(line) for line in _run("predict", *args).splitlines()]
+    assert {r["backend"] for r in rows} <= {"trained", "hybrid"}
+
+
+def test_errors_are_one_json_document(saved_model: Saved, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "label": "Anfrage"}\n{kaputt\n', encoding="utf-8")
+    model = str(saved_model.folder)
+    out = _run("evaluate", "--model", model, "--data", str(bad), "--json", code=2)
+    assert "Zeile 2" in json.loads(out)["error"]
+    broken = Path(shutil.copytree(saved_model.folder, tmp_path / "m"))
+    (broken / "model.joblib").write_bytes(b"not a model")
+    good = write_jsonl(tmp_path / "good.jsonl", [])
+    good.write_text('{"text": "x", "label": "Anfrage"}\n', encoding="utf-8")
+    out = _run("evaluate", "--model", str(broken), "--data", str(good), "--json", code=2)
+    assert "Prüfsumme" in json.loads(out)["error"]
+
+
+def test_mounts_as_a_sub_command() -> None:
+    app = typer.Typer()
+    app.add_typer(classify_app, name="classify")
+    result = runner.invoke(app, ["classify", "--help"])
+    assert result.exit_code == 0 and "evaluate" in result.stdout
