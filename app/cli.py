@@ -168,6 +168,7 @@ def main() -> None:
 
 
 from app.classify_cli import classify_app  # noqa: E402
+from app.classify_flows_cli import run_command  # noqa: E402, F401  (registers run/retrain)
 
 app.add_typer(classify_app, name="classify")
 

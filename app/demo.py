@@ -108,8 +108,25 @@ def run_demo(port: int) -> int:
         return done.returncode or 1
     data = json.loads(done.stdout)
     tenant_dir = home / "tenants" / TENANT
+    classified = subprocess.run(
+        [str(amtsflow), "classify", "run", "--tenant", TENANT, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    klass = json.loads(classified.stdout) if classified.stdout.strip() else {}
     print()
     print(format_summary(data))
+    if "backend" in klass:
+        print(
+            f"\nKlassifikation: {klass['documents']} Dokumente, Verfahren: {klass['backend']}\n"
+            f"  automatisch zugeordnet: {klass['auto']}, zur Prüfung: {klass['review']}, "
+            f"OCR nötig: {klass['needs_ocr']}\n"
+            f"  Prüfaufträge: .venv/bin/amtsflow review list --tenant {TENANT}"
+        )
+    else:
+        print(f"\nKlassifikation fehlgeschlagen: {klass.get('error', classified.stderr[-500:])}")
     print(
         "\nWo nachsehen:\n"
         f"  Lauf in der Prefect-Oberfläche: {ui}/runs/flow-run/{data['flow_run_id']}\n"

@@ -1,0 +1,58 @@
+"""`amtsflow classify run|retrain --tenant`: the tenant's classification flows."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from app.classify_cli import classify_app
+
+TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Kurzname der Gemeinde")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Ein JSON-Dokument auf stdout")]
+
+
+@classify_app.command("run")
+def run_command(
+    tenant: TenantOpt,
+    backend: Annotated[str | None, typer.Option(help="hybrid, trained oder ollama")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Alle Dokumente der Gemeinde ohne Kategorie klassifizieren (Prefect-Flow)."""
+    from flows.classify import classify
+    from models.classification import ClassificationError
+
+    try:
+        summary = classify(tenant=tenant, backend=backend)  # type: ignore[arg-type]
+    except (ClassificationError, ValueError, LookupError) as exc:
+        if as_json:
+            sys.stdout.write(json.dumps({"error": str(exc)}, ensure_ascii=False) + "\n")
+        typer.echo(f"Fehler: {exc}", err=True)
+        raise typer.Exit(2) from None
+    data = summary.model_dump(mode="json")
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        typer.echo(
+            f"{summary.documents} Dokumente klassifiziert ({summary.backend}): "
+            f"{summary.auto} automatisch, {summary.review} zur Prüfung, "
+            f"{summary.needs_ocr} brauchen OCR, {summary.failed} nicht beantwortet"
+        )
+
+
+@classify_app.command("retrain")
+def retrain_command(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
+    """Das Modell der Gemeinde neu trainieren (Bestand, Vorgänge, Entscheidungen)."""
+    from flows.retrain import retrain
+
+    summary = retrain(tenant=tenant)
+    data = summary.model_dump(mode="json")
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        typer.echo(
+            f"Modell {summary.model_version or '-'}: {summary.examples} Beispiele"
+            + (f" (übersprungen: {summary.skipped_reason})" if summary.skipped_reason else "")
+        )
