@@ -91,6 +91,7 @@ def tenants_dir(tmp_path: Path) -> Path:
     folder.mkdir()
     text = (ROOT / "tenants" / "musterstadt.yaml").read_text(encoding="utf-8")
     text = text.replace("../samples/musterstadt/inbox", str(SAMPLE_INBOX))
+    text = text.replace("../samples/", str(ROOT / "samples") + "/")
     (folder / "musterstadt.yaml").write_text(text, encoding="utf-8")
     (folder / "nebenan.yaml").write_text(SECOND_TENANT, encoding="utf-8")
     return folder

@@ -1,0 +1,51 @@
+"""Intake -> classify (hybrid with an Ollama on loopback) -> clerk decides -> retrain uses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from connectors.database import make_engine, tenant_session
+from flows.classify import classify
+from flows.intake import intake
+from flows.retrain import retrain
+from models.db import AuditEvent, Classification
+from models.settings import Settings
+from tasks.classification.review import decide, list_reviews
+from tests.conftest_ollama import fake_ollama_fixture  # noqa: F401
+from tests.fake_ollama import FakeOllama, answer
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_decision_feeds_the_next_training(
+    prefect_api: str,
+    amtsflow_env: Path,
+    fake_ollama: FakeOllama,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    fake_ollama.enqueue(*[answer("Sonstiges", label_probability=0.97) for _ in range(40)])
+    intake(tenant="musterstadt")
+    summary = classify(tenant="musterstadt")
+    assert summary.backend.startswith("hybrid") and "Ollama qwen" in summary.backend
+    assert summary.documents == 15 and summary.auto + summary.review == 15
+    engine = make_engine(Settings().effective_database_url)
+    with tenant_session(engine, "musterstadt") as s:
+        rows = s.scalars(select(Classification)).all()
+        assert {r.backend for r in rows} <= {"trained", "hybrid", "ollama"}
+        assert all(r.model_version for r in rows), [(r.status, r.backend, r.model_version) for r in rows]
+        reviews = list_reviews(s)
+        assert len(reviews) == summary.review >= 1
+        if any(r.prompt_version for r in rows):
+            assert fake_ollama.chats  # the unsure ones were asked
+        decide(s, reviews[0]["id"], "Sonstiges", "clerk1")
+    before = summary
+    trained = retrain(tenant="musterstadt")
+    assert trained.from_clerks == 1 and trained.model_version
+    with tenant_session(engine, "musterstadt") as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "model_trained")).all()
+        assert events[-1].details["from_clerks"] == 1
+    engine.dispose()
+    assert before.flow_run_id
