@@ -39,7 +39,14 @@ def setup() -> None:
     if MARKER.exists() and MARKER.read_text() == digest.hexdigest():
         return
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    run(*pip, "install", "-r", str(LOCK))
+    # Playwright's Python package drives Debian's chromium; it must never fetch a browser.
+    run(
+        *pip,
+        "install",
+        "-r",
+        str(LOCK),
+        env={**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"},
+    )
     run(*pip, "install", "--no-deps", "--no-build-isolation", "-e", ".")
     MARKER.write_text(digest.hexdigest())
 
@@ -63,6 +70,28 @@ def ensure_postgres() -> None:
         )
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's Chromium; install it once (nothing downloads a browser)."""
+    if CHROMIUM.exists():
+        return
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        print(
+            f"bootstrap: {CHROMIUM} is missing and cannot be installed here "
+            f"({'no apt-get' if apt is None else 'not root'}); as root run: "
+            "apt-get update && apt-get install -y --no-install-recommends chromium",
+            file=sys.stderr,
+            flush=True,
+        )
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(apt, "update", "-q", env=env)
+    run(apt, "install", "-y", "-q", "--no-install-recommends", "chromium", env=env)
+
+
 def demo() -> int:
     env = {**os.environ}
     env.setdefault("AMTSFLOW_HOME", str(ROOT / "data"))
@@ -72,7 +101,9 @@ def demo() -> int:
 
 def test(extra: list[str]) -> int:
     ensure_postgres()
+    ensure_chromium()
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
     for step in (
         [str(BIN / "ruff"), "check", "."],
         [str(BIN / "ruff"), "format", "--check", "."],
@@ -95,6 +126,7 @@ def main() -> int:
         return demo()
     if sys.argv[1] == "test":
         return test(sys.argv[2:])
+    ensure_chromium()
     return 0
 
 
