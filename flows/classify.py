@@ -9,12 +9,11 @@ from typing import Annotated, Literal
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
-from pydantic import Field
 
 from connectors.documents import ParserPool
 from models.classification import ClassifySummary
+from models.parameter_field import TenantSlug, parameter
 from models.settings import Settings
-from models.tenant import SLUG_PATTERN
 from tasks.classification.run import pending_documents
 from tasks.classification.setup import open_classify_context
 from tasks.classification.tasks import classify_documents, publish_classify_summary
@@ -24,18 +23,24 @@ BATCH = 200
 
 @flow(name="classify", flow_run_name="classify-{tenant}", persist_result=False)
 def classify(
-    tenant: Annotated[
-        str, Field(title="Gemeinde", description="Kurzname der Gemeinde", pattern=SLUG_PATTERN)
-    ],
+    tenant: TenantSlug,
     backend: Annotated[
         Literal["hybrid", "trained", "ollama"] | None,
-        Field(
-            title="Verfahren",
-            description="hybrid: trainiertes Modell, bei Unsicherheit das "
+        parameter(
+            "Verfahren",
+            "hybrid: trainiertes Modell, bei Unsicherheit das "
             "Sprachmodell (Ollama); leer: Einstellung der Gemeinde",
         ),
     ] = None,
-    limit: Annotated[int, Field(title="Höchstens so viele Dokumente", ge=1, le=1_000_000)] = 50_000,
+    limit: Annotated[
+        int,
+        parameter(
+            "Höchstens so viele Dokumente",
+            "Obergrenze je Lauf; der Rest wird beim nächsten Lauf eingeordnet",
+            ge=1,
+            le=1_000_000,
+        ),
+    ] = 50_000,
 ) -> ClassifySummary:
     """Label every document that has no label yet; unsure ones go to the review queue."""
     logger = get_run_logger()

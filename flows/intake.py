@@ -8,12 +8,11 @@ from typing import Annotated
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
-from pydantic import Field
 
 from connectors.documents import ParserPool
 from models.intake import IntakeSummary
+from models.parameter_field import TenantSlug, parameter
 from models.settings import Settings
-from models.tenant import SLUG_PATTERN
 from tasks.intake_batch import intake_batch
 from tasks.intake_context import FileResult
 from tasks.intake_setup import open_context, resolve_source, scan_drop_folder
@@ -22,19 +21,12 @@ from tasks.intake_summary import publish_summary, summarise
 
 @flow(name="intake", flow_run_name="intake-{tenant}", persist_result=False)
 def intake(
-    tenant: Annotated[
-        str,
-        Field(
-            title="Gemeinde",
-            description="Kurzname der Gemeinde (z. B. musterstadt)",
-            pattern=SLUG_PATTERN,
-        ),
-    ],
+    tenant: TenantSlug,
     source: Annotated[
         str | None,
-        Field(
-            title="Eingangsordner",
-            description="Name einer eingetragenen Eingangsquelle oder Pfad eines Ordners; "
+        parameter(
+            "Eingangsordner",
+            "Name einer eingetragenen Eingangsquelle oder Pfad eines Ordners; "
             "leer: die erste Eingangsquelle der Gemeinde",
         ),
     ] = None,

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from pydantic import Field
 
 from models.oparl_sync import OParlSyncSummary
+from models.parameter_field import TenantSlug, parameter
 from models.settings import Settings
-from models.tenant import SLUG_PATTERN
 from tasks.oparl_setup import prepare_sync
 from tasks.oparl_summary import publish_sync_summary
 from tasks.oparl_sync import sync_oparl_task
@@ -18,28 +17,21 @@ from tasks.oparl_sync import sync_oparl_task
 
 @flow(name="oparl-sync", flow_run_name="oparl-sync-{tenant}", persist_result=False)
 def oparl_sync(
-    tenant: Annotated[
-        str,
-        Field(
-            title="Gemeinde",
-            description="Kurzname der Gemeinde (z. B. musterstadt)",
-            pattern=SLUG_PATTERN,
-        ),
-    ],
+    tenant: TenantSlug,
     url: Annotated[
         str | None,
-        Field(
-            title="OParl-System",
-            description="Adresse des OParl-Systems des Ratsinformationssystems; "
+        parameter(
+            "OParl-System",
+            "Adresse des OParl-Systems des Ratsinformationssystems; "
             "leer: die Adresse aus der Gemeinde-Datei",
             pattern=r"^https?://\S+$",
         ),
     ] = None,
     full: Annotated[
         bool,
-        Field(
-            title="Vollständig abgleichen",
-            description="Alles neu lesen und nicht mehr Geliefertes als gelöscht markieren; "
+        parameter(
+            "Vollständig abgleichen",
+            "Alles neu lesen und nicht mehr Geliefertes als gelöscht markieren; "
             "sonst nur die Änderungen seit dem letzten erfolgreichen Abgleich",
         ),
     ] = False,

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from prefect import flow
 from prefect.runtime import flow_run
-from pydantic import Field
 
 from connectors.catalogue import load_tenant
 from connectors.database import ensure_schema, make_engine, tenant_session
 from connectors.storage import TenantStorage
 from models.classification import TrainSummary
+from models.parameter_field import TenantSlug
 from models.settings import Settings
-from models.tenant import SLUG_PATTERN
 from tasks.classification.tasks import publish_train_summary
 from tasks.classification.training import train_tenant_model
 
 
 @flow(name="retrain", flow_run_name="retrain-{tenant}", persist_result=False)
 def retrain(
-    tenant: Annotated[
-        str, Field(title="Gemeinde", description="Kurzname der Gemeinde", pattern=SLUG_PATTERN)
-    ],
+    tenant: TenantSlug,
 ) -> TrainSummary:
     """Fit a new model version from history, cases and clerks' decisions; switch to it."""
     settings = Settings()

@@ -15,8 +15,8 @@ from prefect.input import RunInput
 from pydantic import Field, create_model
 
 from connectors.database import make_engine, tenant_session
+from models.parameter_field import TenantSlug, parameter
 from models.settings import Settings
-from models.tenant import SLUG_PATTERN
 from tasks.classification.review import ReviewError, decide, list_reviews
 
 
@@ -50,11 +50,24 @@ def decision_form(options: list[str], suggestion: str | None) -> type[RunInput]:
 
 @flow(name="review-label", flow_run_name="pruefung-{tenant}-{review_id}", persist_result=False)
 def review_label(
-    tenant: Annotated[str, Field(title="Gemeinde", pattern=SLUG_PATTERN)],
+    tenant: TenantSlug,
     review_id: Annotated[
-        int, Field(title="Prüfauftrag", description="Nummer des Prüfauftrags", ge=1)
+        int,
+        parameter(
+            "Prüfauftrag",
+            "Nummer des Prüfauftrags (amtsflow review list zeigt die offenen)",
+            ge=1,
+        ),
     ],
-    timeout_s: Annotated[int, Field(title="Wartezeit (Sekunden)", ge=60, le=7 * 86400)] = 86400,
+    timeout_s: Annotated[
+        int,
+        parameter(
+            "Wartezeit (Sekunden)",
+            "So lange wartet der Lauf auf die Entscheidung (60 Sekunden bis 7 Tage)",
+            ge=60,
+            le=7 * 86400,
+        ),
+    ] = 86400,
 ) -> dict[str, Any]:
     """Pause for the clerk's decision on one review item, then record it."""
     logger = get_run_logger()
