@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -136,22 +137,18 @@ def db_upgrade(as_json: JsonOpt = False) -> None:
 
 
 @tenants_app.command("validate")
-def tenants_validate(as_json: JsonOpt = False) -> None:
+def tenants_validate(
+    tenants_dir: Annotated[
+        Path | None, typer.Option("--tenants", help="Ordner der Gemeinde-Dateien")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Alle Gemeinde-Dateien prüfen; jeder Fehler mit Datei und Feld."""
-    from connectors.catalogue import load_all
-    from models.settings import Settings
+    from app.deploy_cli import validate_catalogue
 
-    tenants, errors = load_all(Settings().tenants)
-    problems = [
-        {"file": str(e.path), "field": field, "message": msg}
-        for e in errors
-        for field, msg in e.problems
-    ]
-    data = {"valid": [t.slug for t in tenants], "errors": problems}
-    human = "\n".join([f"ok  {t.slug}" for t in tenants] + [str(e) for e in errors])
-    _emit(data, as_json, human)
-    if errors:
-        raise typer.Exit(1)
+    code = validate_catalogue(tenants_dir, as_json)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("demo")
@@ -260,3 +257,8 @@ def oparl_sync_command(
     _emit(summary.model_dump(mode="json"), as_json, "\n".join(lines))
     if summary.errors:
         raise typer.Exit(1)
+
+from app.deploy_cli import deploy_command, secrets_app  # noqa: E402
+
+app.command("deploy")(deploy_command)
+app.add_typer(secrets_app, name="secrets")

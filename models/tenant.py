@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.classification import Label
+from models.deployment import DeploymentConfig, SecretRefs, normalise_secrets
 from models.german import AGS
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
@@ -117,6 +118,15 @@ class Tenant(BaseModel):
     intake_sources: list[IntakeSource] = Field(default_factory=list)
     classification: ClassificationConfig | None = None
     oparl: OParlConfig | None = None
+    deployment: DeploymentConfig = DeploymentConfig()
+    secrets: SecretRefs = SecretRefs()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secret_names(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "secrets" in data:
+            data = {**data, "secrets": normalise_secrets(data["secrets"], data.get("slug"))}
+        return data
 
     @model_validator(mode="after")
     def _check_routing(self) -> Tenant:

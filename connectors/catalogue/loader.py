@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from models.deployment import foreign_secret_problems
+from models.deployment_plan import plan_tenant
 from models.tenant import SLUG_PATTERN, Tenant
 
 
@@ -43,6 +45,8 @@ def list_tenant_files(directory: Path) -> list[Path]:
 def _location(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for an invalid mapping key
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(Datei)"
 
@@ -54,13 +58,17 @@ def _parse(path: Path) -> Tenant:
         raise TenantConfigError(path, [("(Datei)", f"nicht lesbar: {exc}")]) from None
     if not isinstance(raw, dict):
         raise TenantConfigError(path, [("(Datei)", "erwartet eine Zuordnung (key: value)")])
+    problems: list[tuple[str, str]] = []
+    if isinstance(raw.get("slug"), str) and raw["slug"] != path.stem:
+        problems.append(("slug", f"muss dem Dateinamen {path.stem!r} gleichen"))
     try:
         tenant = Tenant.model_validate(raw)
     except ValidationError as exc:
-        problems = [(_location(e["loc"]), e["msg"]) for e in exc.errors()]
+        problems += [(_location(e["loc"]), e["msg"]) for e in exc.errors()]
         raise TenantConfigError(path, problems) from None
-    if tenant.slug != path.stem:
-        raise TenantConfigError(path, [("slug", f"muss dem Dateinamen {path.stem!r} gleichen")])
+    problems += foreign_secret_problems(tenant.slug, tenant.secrets)
+    if problems:  # the rest of the file is readable: report its flow problems too
+        raise TenantConfigError(path, problems + plan_tenant(tenant)[1])
     sources = [
         s.model_copy(update={"path": (path.parent / s.path).resolve()})
         for s in tenant.intake_sources

@@ -1,0 +1,187 @@
+"""Operator commands: check the catalogue, deploy it to the Prefect server, set secrets.
+
+`amtsflow deploy` changes nothing while any tenant file has an error, so a typo cannot make
+it remove a municipality's deployments. Secret values are read from stdin or a hidden
+prompt, never from the command line (argv is visible in `ps` and shell history).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from models.deployment import SECRET_PURPOSES
+
+TenantsOpt = Annotated[
+    Path | None,
+    typer.Option("--tenants", help="Ordner der Gemeinde-Dateien (Standard: AMTSFLOW_TENANTS)"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Ein JSON-Dokument auf stdout")]
+
+secrets_app = typer.Typer(help="Zugangsdaten der Gemeinden (Prefect-Secret-Blöcke)")
+
+
+def _emit(data: Any, as_json: bool, human: str) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        typer.echo(human)
+
+
+def _directory(tenants_dir: Path | None) -> Path:
+    from models.settings import Settings
+
+    return tenants_dir if tenants_dir is not None else Settings().tenants
+
+
+def validate_catalogue(tenants_dir: Path | None, as_json: bool) -> int:
+    """`amtsflow tenants validate`: every error of every file; exit code 1 if any."""
+    from flows.catalogue_check import check_catalogue
+
+    check = check_catalogue(_directory(tenants_dir))
+    data = {
+        "valid": [t.slug for t in check.tenants],
+        "errors": [p.__dict__ for p in check.errors],
+        "warnings": [p.__dict__ for p in check.warnings],
+        "deployments": len(check.planned),
+    }
+    lines = [f"ok  {t.slug}" for t in check.tenants]
+    lines += [f"Fehler  {p.file}: {p.field}: {p.message}" for p in check.errors]
+    lines += [f"Hinweis {p.file}: {p.field}: {p.message}" for p in check.warnings]
+    _emit(data, as_json, "\n".join(lines) or "Keine Gemeinde-Dateien gefunden.")
+    return 1 if check.errors else 0
+
+
+def deploy_command(
+    tenants_dir: TenantsOpt = None,
+    project_dir: Annotated[
+        str | None,
+        typer.Option(
+            help="Arbeitsordner der Läufe auf dem Worker (Standard: dieses Projekt); "
+            "z. B. '{{ $AMTSFLOW_PROJECT_DIR }}' für Worker auf anderen Rechnern"
+        ),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Anfragen gleichzeitig")] = 8,
+    prune: Annotated[
+        bool, typer.Option("--prune/--no-prune", help="Nicht mehr Vorgesehenes entfernen")
+    ] = True,
+    force: Annotated[bool, typer.Option(help="Auch Unveränderte neu schreiben")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Alle Abläufe aller Gemeinden auf dem Prefect-Server (PREFECT_API_URL) bereitstellen."""
+    from flows.catalogue_check import check_catalogue
+    from models.settings import PROJECT_ROOT
+
+    if not os.environ.get("PREFECT_API_URL"):
+        from prefect.settings import PREFECT_API_URL
+
+        if not PREFECT_API_URL.value():
+            _fail("PREFECT_API_URL ist nicht gesetzt (Adresse des Prefect-Servers)", as_json)
+    directory = _directory(tenants_dir)
+    check = check_catalogue(directory)
+    if check.errors:
+        errors = [p.__dict__ for p in check.errors]
+        if as_json:
+            sys.stdout.write(
+                json.dumps({"error": "Gemeinde-Dateien fehlerhaft", "errors": errors}) + "\n"
+            )
+        for p in check.errors:
+            typer.echo(f"Fehler  {p.file}: {p.field}: {p.message}", err=True)
+        typer.echo("Nichts bereitgestellt: erst die Fehler beheben.", err=True)
+        raise typer.Exit(1)
+    from connectors.prefect_api import sync_deployments
+
+    report = asyncio.run(
+        sync_deployments(
+            check.planned,
+            check.specs,
+            project_dir or str(PROJECT_ROOT),
+            concurrency=concurrency,
+            prune=prune,
+            force=force,
+        )
+    )
+    data = report.as_dict()
+    data["tenants"] = [t.slug for t in check.tenants]
+    data["deployments"] = len(check.planned)
+    data["warnings"] = [p.__dict__ for p in check.warnings]
+    human = (
+        f"{len(check.tenants)} Gemeinden, {len(check.planned)} Bereitstellungen: "
+        f"{len(report.created)} neu, {len(report.updated)} geändert, "
+        f"{len(report.unchanged)} unverändert, {len(report.removed)} entfernt "
+        f"({report.seconds:.1f} s)"
+    )
+    human += "".join(f"\nKonflikt (fremde Bereitstellung): {c}" for c in report.conflicts)
+    _emit(data, as_json, human)
+    if report.conflicts:
+        raise typer.Exit(1)
+
+
+def _fail(message: str, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
+    typer.echo(f"Fehler: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _read_value() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Wert (wird nicht angezeigt): ")
+    return sys.stdin.read().rstrip("\r\n")
+
+
+@secrets_app.command("set")
+def secrets_set(
+    tenant: Annotated[str, typer.Option("--tenant", "-t", help="Kurzname der Gemeinde")],
+    purpose: Annotated[str, typer.Option(help="Wofür: " + ", ".join(SECRET_PURPOSES))],
+    as_json: JsonOpt = False,
+) -> None:
+    """Zugangsdaten setzen; der Wert kommt von stdin oder einer verdeckten Eingabe."""
+    from pydantic import SecretStr
+
+    from connectors.catalogue import TenantConfigError, TenantNotFoundError
+    from tasks.secrets import MissingSecretError, save_secret
+
+    if purpose not in SECRET_PURPOSES:
+        _fail(f"unbekannter Zweck {purpose!r}; erlaubt: {', '.join(SECRET_PURPOSES)}", as_json)
+    value = SecretStr(_read_value())
+    if not value.get_secret_value():
+        _fail("leerer Wert: nichts gespeichert", as_json)
+    try:
+        name = save_secret(tenant, purpose, value)
+    except (TenantNotFoundError, TenantConfigError, MissingSecretError) as exc:
+        _fail(str(exc), as_json)
+    _emit(
+        {"tenant": tenant, "purpose": purpose, "block": name},
+        as_json,
+        f"Gespeichert im Secret-Block {name}.",
+    )
+
+
+@secrets_app.command("status")
+def secrets_status(tenants_dir: TenantsOpt = None, as_json: JsonOpt = False) -> None:
+    """Welche Zugangsdaten die Gemeinden erwarten und ob die Blöcke existieren (ohne Werte)."""
+    from connectors.catalogue import load_all
+    from tasks.secrets import secret_exists
+
+    tenants, _ = load_all(_directory(tenants_dir))
+    rows = [
+        {"tenant": t.slug, "purpose": purpose, "block": name, "present": secret_exists(name)}
+        for t in tenants
+        for purpose, name in t.secrets.named().items()
+    ]
+    lines = [
+        f"{r['tenant']:<20} {r['purpose']:<6} {r['block']:<40} "
+        f"{'vorhanden' if r['present'] else 'FEHLT'}"
+        for r in rows
+    ]
+    _emit(rows, as_json, "\n".join(lines) or "Keine Zugangsdaten eingetragen.")
+    if not all(r["present"] for r in rows):
+        raise typer.Exit(1)
