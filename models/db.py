@@ -105,6 +105,10 @@ class Case(TenantScoped):
         UniqueConstraint("tenant_id", "file_number", name="uq_cases_tenant_file_number"),
         UniqueConstraint("tenant_id", "document_id", name="uq_cases_tenant_document"),
         Index("ix_cases_tenant_form_created", "tenant_id", "form_type", "created_at"),
+        # the clerks' pages (issue 5): newest first, by department, by producing run
+        Index("ix_cases_tenant_created", "tenant_id", "created_at"),
+        Index("ix_cases_tenant_dept_created", "tenant_id", "department_code", "created_at"),
+        Index("ix_cases_tenant_flow_run", "tenant_id", "flow_run_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
