@@ -29,6 +29,7 @@ from models.settings import Settings
 from models.tenant_scope import TenantSession
 from tasks.oparl_rows import RowBatch, add_entry
 from tasks.oparl_store import count_stored, dangling_references, store_batch, sweep_unseen
+from tasks.secrets import oparl_api_key
 
 
 def sync_oparl(
@@ -162,6 +163,9 @@ def sync_oparl_task(
 ) -> OParlSyncSummary:
     """The sync as a Prefect task: opens its own engine and client, closes them after."""
     settings, oparl = Settings(), OParlSettings()
+    api_key = oparl_api_key(tenant_id, system_url, settings)  # the tenant's Secret block
+    if api_key is not None:
+        oparl = oparl.model_copy(update={"api_key": api_key})
     engine = make_engine(settings.effective_database_url)
     source = make_source(oparl)
     try:

@@ -104,3 +104,23 @@ def secret_exists(name: str) -> bool:
         except ObjectNotFound:
             return False
     return True
+
+
+def oparl_api_key(
+    tenant_slug: str, system_url: str, settings: Settings | None = None
+) -> SecretStr | None:
+    """The tenant's OParl API key, only for the system its tenant file names.
+
+    A run started with another URL (a parameter anyone with UI access can type) never
+    sends the key elsewhere. None when the tenant references no `oparl` secret.
+
+    Raises:
+        MissingSecretError: referenced, but the block does not exist.
+
+    """
+    tenant = load_tenant(tenant_slug, (settings or Settings()).tenants)
+    if "oparl" not in tenant.secrets.named():
+        return None
+    if tenant.oparl is None or tenant.oparl.system_url != system_url:
+        return None
+    return load_secret(tenant_slug, "oparl", settings)

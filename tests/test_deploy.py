@@ -1,0 +1,239 @@
+"""`amtsflow deploy` against a real Prefect server: names, tags, queues, schedules, pruning."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
+from prefect.client.schemas.responses import DeploymentResponse
+from prefect.exceptions import PrefectHTTPStatusError
+from typer.testing import CliRunner
+
+from app.cli import app
+from models.deployment import FLOW_NAMES
+from models.deployment_plan import MANAGED_TAG
+
+ALPHA = """\
+slug: {slug}
+name: Gemeinde Alpha
+ags: "09999011"
+departments:
+  - {{code: "10", name: Hauptamt, form_types: [gewerbeanmeldung]}}
+intake_sources: [{{name: post, path: {inbox}}}]
+oparl: {{system_url: "http://127.0.0.1:9/oparl/system"}}
+"""
+
+BETA = """\
+slug: {slug}
+name: Stadt Beta
+ags: "09999012"
+departments:
+  - {{code: "10", name: Hauptamt, form_types: [gewerbeanmeldung]}}
+intake_sources: [{{name: post, path: {inbox}}}]
+classification:
+  labels: [{{name: A, description: a}}, {{name: B, description: b}}]
+deployment:
+  work_pool: {pool}
+  work_queue: beta-queue
+  flows:
+    intake:
+      parameters: {{source: post}}
+      schedules: [{{cron: "*/10 6-18 * * 1-5"}}, {{interval_s: 3600, active: false}}]
+    review-label: {{enabled: false}}
+"""
+
+
+def _deploy(tenants: Path, *extra: str, code: int = 0) -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["deploy", "--tenants", str(tenants), "--json", *extra])
+    assert result.exit_code == code, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def _deployments(tag: str) -> dict[str, DeploymentResponse]:
+    async def read() -> list[DeploymentResponse]:
+        async with get_client() as client:
+            flt = DeploymentFilter(tags=DeploymentFilterTags(all_=[tag]))
+            return await client.read_deployments(deployment_filter=flt)
+
+    found = asyncio.run(read())
+    return {next(t for t in d.tags if t in FLOW_NAMES): d for d in found}
+
+
+def _foreign(flow_name: str, name: str) -> DeploymentResponse:
+    async def create() -> DeploymentResponse:
+        async with get_client() as client:
+            flow_id = await client.create_flow_from_name(flow_name)
+            dep_id = await client.create_deployment(
+                flow_id=flow_id, name=name, tags=["von-hand", flow_name], entrypoint="x.py:y"
+            )
+            return await client.read_deployment(dep_id)
+
+    return asyncio.run(create())
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """Two tenants with slugs of this test's own and a pool of its own."""
+    suffix = tmp_path.name[-6:].replace("_", "").lower()
+    slugs = {"alpha": f"alpha{suffix}", "beta": f"beta{suffix}", "pool": f"pool-{suffix}"}
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    folder = tmp_path / "tenants"
+    folder.mkdir()
+    (folder / f"{slugs['alpha']}.yaml").write_text(
+        ALPHA.format(slug=slugs["alpha"], inbox=inbox), encoding="utf-8"
+    )
+    (folder / f"{slugs['beta']}.yaml").write_text(
+        BETA.format(slug=slugs["beta"], inbox=inbox, pool=slugs["pool"]), encoding="utf-8"
+    )
+    return folder, slugs
+
+
+def test_deploy_registers_updates_in_place_and_prunes(
+    prefect_api: str, catalogue: tuple[Path, dict[str, str]]
+) -> None:
+    folder, slugs = catalogue
+    alpha, beta = slugs["alpha"], slugs["beta"]
+    foreign = _foreign("intake", f"handmade-{alpha}")
+
+    first = _deploy(folder)
+    assert set(first["tenants"]) == {alpha, beta}
+    assert f"{slugs['pool']}/beta-queue" in first["queues_created"]
+    assert f"amtsflow/{alpha}" in first["queues_created"] or "amtsflow" in first["pools_created"]
+
+    a = _deployments(f"tenant:{alpha}")
+    assert {"intake", "oparl-sync"} <= set(a)
+    assert {"classify", "retrain", "review-label"}.isdisjoint(a)  # alpha has no taxonomy
+    for flow_name, dep in a.items():
+        assert dep.name == alpha
+        assert set(dep.tags) == {f"tenant:{alpha}", MANAGED_TAG, flow_name}
+        assert dep.parameters["tenant"] == alpha
+        assert (dep.work_pool_name, dep.work_queue_name) == ("amtsflow", alpha)
+        assert dep.enforce_parameter_schema
+        assert dep.parameter_openapi_schema["properties"]["tenant"]["enum"] == [alpha]
+        step = dep.pull_steps[0]["prefect.deployments.steps.set_working_directory"]
+        assert Path(step["directory"], dep.entrypoint.split(":")[0]).is_file()
+    crons = {
+        name: [(s.schedule.cron, s.schedule.timezone) for s in dep.schedules]  # type: ignore[union-attr]
+        for name, dep in a.items()
+        if dep.schedules
+    }
+    assert crons["intake"] == [("*/15 7-17 * * 1-5", "Europe/Berlin")]
+    assert crons["oparl-sync"] == [("0 2 * * *", "Europe/Berlin")]
+
+    b = _deployments(f"tenant:{beta}")
+    assert "review-label" not in b and {"intake", "classify", "retrain"} <= set(b)
+    intake_b = b["intake"]
+    assert (intake_b.work_pool_name, intake_b.work_queue_name) == (slugs["pool"], "beta-queue")
+    assert intake_b.parameters == {"tenant": beta, "source": "post"}
+    kinds = sorted(
+        (s.schedule.model_dump(mode="json").get("cron", "interval"), s.active)
+        for s in intake_b.schedules
+    )
+    assert kinds == [("*/10 6-18 * * 1-5", True), ("interval", False)]
+    assert all(s.schedule.timezone == "Europe/Berlin" for s in intake_b.schedules)
+
+    second = _deploy(folder)
+    assert second["created"] == second["updated"] == second["removed"] == []
+    assert len(second["unchanged"]) == first["deployments"]
+
+    # change beta's intake schedule, drop alpha's OParl system, then alpha entirely
+    beta_file = folder / f"{beta}.yaml"
+    beta_file.write_text(
+        beta_file.read_text(encoding="utf-8").replace("*/10 6-18", "*/20 6-18"), encoding="utf-8"
+    )
+    alpha_file = folder / f"{alpha}.yaml"
+    alpha_file.write_text(
+        "\n".join(
+            line
+            for line in alpha_file.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("oparl")
+        ),
+        encoding="utf-8",
+    )
+    third = _deploy(folder)
+    assert third["updated"] == [f"intake/{beta}"]
+    assert f"oparl-sync/{alpha}" in third["removed"]
+    b_after = _deployments(f"tenant:{beta}")
+    assert b_after["intake"].id == intake_b.id  # updated in place
+    assert "*/20 6-18 * * 1-5" in {
+        getattr(s.schedule, "cron", None) for s in b_after["intake"].schedules
+    }
+    assert "oparl-sync" not in _deployments(f"tenant:{alpha}")
+
+    alpha_file.unlink()
+    fourth = _deploy(folder)
+    assert {r.split("/")[1] for r in fourth["removed"]} == {alpha}
+    assert _deployments(f"tenant:{alpha}") == {}
+    assert set(_deployments(f"tenant:{beta}")) == set(b)
+
+    still = _deployments("von-hand")
+    assert still["intake"].id == foreign.id and still["intake"].updated == foreign.updated
+
+
+def test_a_deployment_refuses_another_tenant(
+    prefect_api: str, catalogue: tuple[Path, dict[str, str]]
+) -> None:
+    folder, slugs = catalogue
+    _deploy(folder)
+    dep = _deployments(f"tenant:{slugs['alpha']}")["intake"]
+
+    async def run(tenant: str) -> Any:
+        async with get_client() as client:
+            return await client.create_flow_run_from_deployment(
+                dep.id, parameters={"tenant": tenant}
+            )
+
+    assert asyncio.run(run(slugs["alpha"])).parameters["tenant"] == slugs["alpha"]
+    with pytest.raises(PrefectHTTPStatusError) as info:
+        asyncio.run(run(slugs["beta"]))
+    assert info.value.response.status_code == 409
+
+
+def test_foreign_deployment_of_the_same_name_is_a_conflict_and_left_alone(
+    prefect_api: str, catalogue: tuple[Path, dict[str, str]]
+) -> None:
+    folder, slugs = catalogue
+    foreign = _foreign("retrain", slugs["beta"])
+    data = _deploy(folder, code=1)
+    assert data["conflicts"] == [f"retrain/{slugs['beta']}"]
+    assert _deployments("von-hand")["retrain"].updated == foreign.updated
+
+
+def test_invalid_tenant_file_changes_nothing(
+    prefect_api: str, catalogue: tuple[Path, dict[str, str]]
+) -> None:
+    folder, slugs = catalogue
+    _deploy(folder)
+    before = _deployments(f"tenant:{slugs['alpha']}")
+    path = folder / f"{slugs['alpha']}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('"09999011"', '"0999"'))
+    result = CliRunner().invoke(app, ["deploy", "--tenants", str(folder), "--json"])
+    assert result.exit_code == 1
+    errors = json.loads(result.stdout)["errors"]
+    assert errors == [{"file": str(path), "field": "ags", "message": errors[0]["message"]}]
+    after = _deployments(f"tenant:{slugs['alpha']}")
+    assert {k: v.updated for k, v in after.items()} == {k: v.updated for k, v in before.items()}
+
+
+def test_every_parameter_of_every_deployment_has_a_german_title(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    from models.settings import PROJECT_ROOT
+
+    data = _deploy(PROJECT_ROOT / "tenants")
+    assert set(data["tenants"]) == {"musterstadt", "kleindorf", "seestadt"}
+    seen_flows: set[str] = set()
+    for slug in data["tenants"]:
+        for flow_name, dep in _deployments(f"tenant:{slug}").items():
+            seen_flows.add(flow_name)
+            for name, prop in dep.parameter_openapi_schema["properties"].items():
+                assert prop["title"] != name, (flow_name, name)
+                assert len(prop.get("description", "")) >= 10, (flow_name, name)
+    assert {"intake", "classify", "retrain", "review-label", "oparl-sync"} <= seen_flows
