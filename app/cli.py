@@ -258,7 +258,12 @@ def oparl_sync_command(
     if summary.errors:
         raise typer.Exit(1)
 
+
 from app.deploy_cli import deploy_command, secrets_app  # noqa: E402
 
 app.command("deploy")(deploy_command)
 app.add_typer(secrets_app, name="secrets")
+
+from app.agenda_cli import agenda_app  # noqa: E402
+
+app.add_typer(agenda_app, name="agenda")

@@ -1,0 +1,92 @@
+"""`amtsflow agenda ...`: council agendas (Sitzungsdienst) on the command line.
+
+`prepare` builds the suggested agenda of one meeting and writes every output at once,
+without the clerk's approval pause of the `prepare-agenda` flow (for scripts and tests:
+the clerk approves by running it). Prefect is not needed for it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+agenda_app = typer.Typer(help="Tagesordnungen (Sitzungsdienst)", no_args_is_help=True)
+
+TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Kurzname der Gemeinde")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Ein JSON-Dokument auf stdout")]
+
+
+def _emit(data: Any, as_json: bool, human: str) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        typer.echo(human)
+
+
+def _fail(message: str, as_json: bool, code: int = 2) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
+    typer.echo(f"Fehler: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@agenda_app.command("prepare")
+def prepare_command(
+    tenant: TenantOpt,
+    meeting: Annotated[str, typer.Option("--meeting", help="OParl-Adresse der Sitzung")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Ausgaben zusätzlich in diesen Ordner kopieren"),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tagesordnung einer Sitzung vorschlagen und alle Ausgaben sofort schreiben."""
+    from connectors.catalogue import TenantConfigError, TenantNotFoundError
+    from connectors.pdf_merge import MergeError
+    from models.settings import Settings
+    from tasks.agenda_outputs import PublicLeakError, TemplateError
+    from tasks.agenda_outputs.prepare import build_draft, open_agenda, save_draft, write_outputs
+    from tasks.agenda_outputs.summary import AgendaSummary
+
+    started = time.monotonic()
+    settings = Settings()
+    try:
+        with open_agenda(settings, tenant) as ctx:
+            draft = build_draft(ctx, meeting)
+            save_draft(ctx.storage, draft)
+            result = write_outputs(ctx, draft)
+            root = ctx.storage.root / "outputs"
+    except (
+        TenantNotFoundError,
+        TenantConfigError,
+        TemplateError,
+        PublicLeakError,
+        MergeError,
+        LookupError,
+    ) as exc:
+        _fail(str(exc), as_json)
+    summary = AgendaSummary.of(draft, "ohne-freigabe").with_outputs(result)
+    summary = summary.model_copy(update={"seconds": round(time.monotonic() - started, 2)})
+    if out is not None:
+        for written in summary.files:
+            target = out / written.path.split("/", 2)[-1]  # oeffentlich/… or nichtoeffentlich/…
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(root / written.path, target)
+    lines = [
+        f"{summary.items} Punkte: {summary.public_items} öffentlich, "
+        f"{summary.nonpublic_items} nichtöffentlich; "
+        f"zu prüfen: {', '.join(summary.flagged) or '-'}",
+        *(f"  {f.path}  ({f.size} Bytes)" for f in summary.files),
+    ]
+    if summary.withheld_from_public:
+        lines.append(
+            "Aus dem öffentlichen Teil zurückgehalten (berührt den nichtöffentlichen Teil): "
+            + ", ".join(summary.withheld_from_public)
+        )
+    _emit(summary.model_dump(mode="json"), as_json, "\n".join(lines))
