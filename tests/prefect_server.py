@@ -1,0 +1,153 @@
+"""A real Prefect server with its UI, and a process worker, for the operator-console tests.
+
+The session's `prefect_api` fixture (prefect_test_harness) runs its server with the UI
+switched off (it sets PREFECT_UI_ENABLED=0), so the browser tests start `prefect server
+start` themselves: own PREFECT_HOME under /tmp, a free port from the OS, no background
+services (no scheduler: the tenants' schedules must not start runs during a test). Runs
+started from the UI are executed by a real `prefect worker start --type process`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PREFECT = Path(sys.executable).with_name("prefect")
+
+
+def free_port() -> int:
+    """A port the OS says is free on 127.0.0.1 (never the demo's 4200)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class PrefectServer:
+    """A running server: its base URL (UI) and API URL, and the home folder it owns."""
+
+    url: str
+    home: Path
+    log: Path
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """Environment for a client process (CLI, worker) bound to this server."""
+        env = {
+            **os.environ,
+            "PREFECT_HOME": str(self.home / "client"),
+            "PREFECT_API_URL": self.api_url,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+        }
+        env.update(extra)
+        return env
+
+
+def _stop(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """Stop a process group started by us: SIGTERM, then SIGKILL after `timeout`."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=timeout)
+
+
+def _tail(path: Path, chars: int = 3000) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    return text[-chars:]
+
+
+@contextmanager
+def prefect_server(startup_timeout: float = 90) -> Iterator[PrefectServer]:
+    """Run `prefect server start` (API + UI, SQLite in its own home) until the block ends."""
+    home = Path(tempfile.mkdtemp(prefix="amtsflow-ui-prefect-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = home / "server.log"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_API_URL": f"{url}/api",
+        "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+    }
+    env.pop("PREFECT_API_URL", None)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                *(str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)),
+                *("--no-services", "--analytics-off", "--no-prompt"),
+            ],
+            env=env,
+            cwd=home,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"prefect server ended ({proc.returncode}):\n{_tail(log)}")
+            try:
+                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"prefect server not up in {startup_timeout} s:\n{_tail(log)}")
+            time.sleep(0.5)
+        yield PrefectServer(url=url, home=home, log=log)
+    finally:
+        _stop(proc)
+
+
+@contextmanager
+def process_worker(
+    server: PrefectServer, pool: str, env: dict[str, str] | None = None
+) -> Iterator[Path]:
+    """Run a process worker on `pool` (created if missing) in the project root; yield its log.
+
+    The flow runs it starts inherit its environment: pass the AMTSFLOW_* variables here.
+    """
+    log = server.home / f"worker-{pool}.log"
+    worker_env = server.env(**(env or {}))
+    worker_env["AMTSFLOW_PROJECT_DIR"] = str(ROOT)
+    worker_env.setdefault("PREFECT_WORKER_QUERY_SECONDS", "2")
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [
+                *(str(PREFECT), "worker", "start", "--pool", pool, "--type", "process"),
+                *("--prefetch-seconds", "5", "--limit", "2"),
+            ],
+            env=worker_env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield log
+    finally:
+        _stop(proc, timeout=20)
