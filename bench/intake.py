@@ -124,6 +124,12 @@ def main() -> None:
     t0 = time.perf_counter()
     generate_submissions(inbox, args.files, seed=2026)
     print(f"generated {args.files} submissions in {time.perf_counter() - t0:.1f}s", flush=True)
+    tenants = work / "tenants"  # the flow only reads folders of its own tenant
+    tenants.mkdir()
+    text = (ROOT / "tenants" / "musterstadt.yaml").read_text(encoding="utf-8")
+    text = text.replace("../samples/musterstadt/inbox", str(inbox))
+    text = text.replace("../samples/", str(ROOT / "samples") + "/")
+    (tenants / "musterstadt.yaml").write_text(text, encoding="utf-8")
     server, api = _start_server(work)
     runs: dict[str, list[dict[str, float]]] = {"plain": [], "prefect": []}
     try:
@@ -137,7 +143,7 @@ def main() -> None:
                     "PREFECT_HOME": str(work / "prefect"),
                     "AMTSFLOW_DATABASE_URL": f"sqlite:///{home / 'amtsflow.db'}",
                 }
-                env.pop("AMTSFLOW_TENANTS", None)
+                env["AMTSFLOW_TENANTS"] = str(tenants)  # its drop folder is the bench's inbox
                 out = (
                     subprocess.run(
                         [sys.executable, __file__, "--child", mode, "--inbox", str(inbox)],

@@ -17,6 +17,7 @@ from models.settings import Settings
 from tasks.classification.run import pending_documents
 from tasks.classification.setup import open_classify_context
 from tasks.classification.tasks import classify_documents, publish_classify_summary
+from tasks.tenant_guard import guard_run
 
 BATCH = 200
 
@@ -43,6 +44,7 @@ def classify(
     ] = 50_000,
 ) -> ClassifySummary:
     """Label every document that has no label yet; unsure ones go to the review queue."""
+    guard_run(tenant)
     logger = get_run_logger()
     started = time.perf_counter()
     settings = Settings()

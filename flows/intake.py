@@ -17,6 +17,7 @@ from tasks.intake_batch import intake_batch
 from tasks.intake_context import FileResult
 from tasks.intake_setup import open_context, resolve_source, scan_drop_folder
 from tasks.intake_summary import publish_summary, summarise
+from tasks.tenant_guard import confine_path, guard_run
 
 
 @flow(name="intake", flow_run_name="intake-{tenant}", persist_result=False)
@@ -32,6 +33,7 @@ def intake(
     ] = None,
 ) -> IntakeSummary:
     """Read the drop folder in batches, decide every file, publish a summary."""
+    guard_run(tenant)
     logger = get_run_logger()
     started = time.perf_counter()
     settings = Settings()
@@ -44,7 +46,7 @@ def intake(
     ) as parser:
         ctx = open_context(settings, tenant, parser, run_id)
         try:
-            folder = resolve_source(ctx.tenant, source)
+            folder = confine_path(resolve_source(ctx.tenant, source), ctx.tenant, settings.home)
             files = scan_drop_folder(folder)
             logger.info("%d Dateien im Eingang von %s", len(files), tenant)
             results: list[FileResult] = []

@@ -13,6 +13,7 @@ from models.settings import Settings
 from tasks.oparl_setup import prepare_sync
 from tasks.oparl_summary import publish_sync_summary
 from tasks.oparl_sync import sync_oparl_task
+from tasks.tenant_guard import guard_run
 
 
 @flow(name="oparl-sync", flow_run_name="oparl-sync-{tenant}", persist_result=False)
@@ -37,6 +38,7 @@ def oparl_sync(
     ] = False,
 ) -> OParlSyncSummary:
     """Read the tenant's OParl system into its tables and publish the counts."""
+    guard_run(tenant)
     logger = get_run_logger()
     target = prepare_sync(Settings(), tenant, url)
     summary = sync_oparl_task(target.tenant, target.system_url, target.body_id, full)

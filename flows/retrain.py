@@ -13,6 +13,7 @@ from models.parameter_field import TenantSlug
 from models.settings import Settings
 from tasks.classification.tasks import publish_train_summary
 from tasks.classification.training import train_tenant_model
+from tasks.tenant_guard import guard_run
 
 
 @flow(name="retrain", flow_run_name="retrain-{tenant}", persist_result=False)
@@ -20,6 +21,7 @@ def retrain(
     tenant: TenantSlug,
 ) -> TrainSummary:
     """Fit a new model version from history, cases and clerks' decisions; switch to it."""
+    guard_run(tenant)
     settings = Settings()
     config = load_tenant(tenant, settings.tenants)
     if config.classification is None:

@@ -18,6 +18,7 @@ from connectors.database import make_engine, tenant_session
 from models.parameter_field import TenantSlug, parameter
 from models.settings import Settings
 from tasks.classification.review import ReviewError, decide, list_reviews
+from tasks.tenant_guard import guard_run
 
 
 def decision_form(options: list[str], suggestion: str | None) -> type[RunInput]:
@@ -70,6 +71,7 @@ def review_label(
     ] = 86400,
 ) -> dict[str, Any]:
     """Pause for the clerk's decision on one review item, then record it."""
+    guard_run(tenant)
     logger = get_run_logger()
     engine = make_engine(Settings().effective_database_url)
     try:

@@ -57,7 +57,7 @@ class FakeClassifier:
 
 @pytest.fixture
 def filled(prefect_api: str, amtsflow_env: Path, tmp_path: Path) -> Path:
-    inbox = tmp_path / "inbox"
+    inbox = amtsflow_env / "tenants" / "musterstadt" / "eingang"  # a path of its own tenant
     shutil.copytree(SAMPLE_INBOX, inbox)
     shutil.copy(DOCUMENTS / "pdf" / "imagemagick-images.pdf", inbox / "scan.pdf")
     intake(tenant="musterstadt", source=str(inbox))

@@ -42,7 +42,7 @@ def _cli(env: dict[str, str], inbox: Path) -> subprocess.Popen[str]:
 def test_sigkill_mid_batch_then_rerun(
     prefect_api: str, amtsflow_env: Path, database_url: str, tmp_path: Path
 ) -> None:
-    inbox = tmp_path / "inbox"
+    inbox = amtsflow_env / "tenants" / "musterstadt" / "eingang"  # a path of its own tenant
     files = generate_submissions(inbox, 160, seed=11)
     env = {**os.environ, "PREFECT_API_URL": prefect_api, "AMTSFLOW_BATCH_SIZE": "40"}
     engine = make_engine(database_url)

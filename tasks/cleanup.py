@@ -1,0 +1,161 @@
+"""The nightly clean-up of one municipality's folders.
+
+* **Drop folders**: a file whose content is stored and decided (a case, quarantine,
+  attachment or duplicate) is moved to `<drop folder>/.verarbeitet/<YYYY-MM-DD>/` on the
+  same share (a rename: atomic, no copy). The scanner skips hidden folders, so the next
+  intake sees only what is new instead of reporting every old file as a duplicate; the
+  clerk still finds the file on the share. Files not yet decided (`received`, unreadable,
+  still uploading, unknown) stay for the next intake.
+* **Archive retention**: day folders of the archive older than `archive_days` are deleted;
+  nothing is lost, the originals stay in the tenant's store under their SHA-256.
+* **Leftovers**: temporary files of interrupted writes in the tenant's `tmp/` older than
+  six hours (a running write is younger) are deleted.
+
+Idempotent: a second run finds nothing left to move or delete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import shutil
+import time
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import select
+
+from connectors.database import make_engine, tenant_session
+from connectors.dropfolder import DropFile, scan
+from connectors.storage import TenantStorage
+from models.db import Document, DocumentStatus
+from models.nightly import CleanupSummary
+from models.settings import Settings
+from models.tenant import Tenant
+
+log = logging.getLogger("amtsflow.cleanup")
+
+ARCHIVE_DIR = ".verarbeitet"
+TMP_MAX_AGE_S = 6 * 3600
+_CHUNK = 1 << 20
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as src:
+        while chunk := src.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _decided(settings: Settings, tenant: str, hashes: set[str]) -> set[str]:
+    """Which of these hashes are top-level documents of the tenant in a final state."""
+    if not hashes:
+        return set()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with tenant_session(engine, tenant) as session:
+            rows = session.execute(
+                select(Document.sha256).where(
+                    Document.sha256.in_(sorted(hashes)),
+                    Document.parent_id.is_(None),
+                    Document.status.in_(sorted(DocumentStatus.FINAL)),
+                )
+            )
+            return {sha for (sha,) in rows}
+    finally:
+        engine.dispose()
+
+
+def _archive_one(drop: DropFile, sha: str, day_folder: Path) -> None:
+    target = day_folder / drop.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        if target.is_file() and _sha256(target) == sha:
+            drop.path.unlink()  # archived before (a crash between rename and now)
+            return
+        target = target.with_name(f"{target.stem}-{sha[:12]}{target.suffix}")
+    drop.path.replace(target)
+
+
+def archive_decided(
+    settings: Settings, tenant: Tenant, folder: Path, today: dt.date, summary: CleanupSummary
+) -> None:
+    """Move the decided files of one drop folder into its archive."""
+    hashes: dict[Path, str] = {}
+    files = scan(folder)
+    for drop in files:
+        try:
+            hashes[drop.path] = _sha256(drop.path)
+        except OSError:
+            summary.archive_failed += 1
+    decided = _decided(settings, tenant.slug, set(hashes.values()))
+    day_folder = folder.resolve() / ARCHIVE_DIR / today.isoformat()
+    for drop in files:
+        sha = hashes.get(drop.path)
+        if sha is None:
+            continue
+        if sha not in decided:
+            summary.left_waiting += 1
+            continue
+        try:
+            _archive_one(drop, sha, day_folder)
+            summary.archived += 1
+        except OSError as exc:  # read-only share, vanished file: stays, next night again
+            log.warning("Datei %s nicht archiviert: %s", sha[:12], type(exc).__name__)
+            summary.archive_failed += 1
+
+
+def expire_archive(folder: Path, today: dt.date, days: int, summary: CleanupSummary) -> None:
+    """Delete archive day folders older than `days` (the originals stay in the store)."""
+    archive = folder.resolve() / ARCHIVE_DIR
+    if not archive.is_dir():
+        return
+    cutoff = today - dt.timedelta(days=days)
+    for day in sorted(archive.iterdir()):
+        try:
+            date = dt.date.fromisoformat(day.name)
+        except ValueError:
+            continue  # not ours
+        if date >= cutoff or day.is_symlink() or not day.is_dir():
+            continue
+        summary.archive_files_removed += sum(1 for p in day.rglob("*") if p.is_file())
+        shutil.rmtree(day)
+        summary.archive_days_removed += 1
+
+
+def remove_leftovers(storage: TenantStorage, now: float, summary: CleanupSummary) -> None:
+    """Delete temporary files of interrupted writes (older than six hours)."""
+    for path in (storage.root / "tmp").iterdir():
+        try:
+            if path.is_file() and now - path.stat().st_mtime > TMP_MAX_AGE_S:
+                path.unlink()
+                summary.tmp_removed += 1
+        except FileNotFoundError:
+            continue
+
+
+def clean_up(
+    settings: Settings, tenant: Tenant, archive_days: int, today: dt.date | None = None
+) -> CleanupSummary:
+    """Archive, expire and remove leftovers in every folder of the tenant."""
+    started = time.perf_counter()
+    today = today or dt.date.today()
+    summary = CleanupSummary(tenant=tenant.slug)
+    storage = TenantStorage(settings.home, tenant.slug)
+    for source in tenant.intake_sources:
+        if not source.path.is_dir():
+            continue  # the intake step reports a missing folder
+        archive_decided(settings, tenant, source.path, today, summary)
+        expire_archive(source.path, today, archive_days, summary)
+    remove_leftovers(storage, time.time(), summary)
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+@task(name="cleanup", persist_result=False, cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def cleanup_task(settings: Settings, tenant: Tenant, archive_days: int) -> CleanupSummary:
+    """`clean_up` as one task run (retried once: shares blink)."""
+    return clean_up(settings, tenant, archive_days)
