@@ -30,6 +30,7 @@ from tasks.agenda_steps import (
     record_decision,
     write_outputs_task,
 )
+from tasks.tenant_guard import guard_run
 
 ATTEMPTS = 3  # forms with unknown numbers before the run gives up
 
@@ -71,6 +72,7 @@ def prepare_agenda(
     ] = 7 * 86400,
 ) -> AgendaSummary:
     """Suggest the agenda, pause for the approval, then write (or, if rejected, not)."""
+    guard_run(tenant)
     logger = get_run_logger()
     started = time.monotonic()
     today = today_in_berlin()

@@ -24,6 +24,7 @@ ENTRYPOINTS = {
     "review-label": "flows/review.py:review_label",
     "oparl-sync": "flows/oparl_sync.py:oparl_sync",
     "nightly": "flows/nightly.py:nightly",
+    "prepare-agenda": "flows/agenda.py:prepare_agenda",
 }
 
 

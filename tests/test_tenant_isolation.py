@@ -21,6 +21,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from connectors.database import make_engine, tenant_session, upgrade
+from flows.agenda import prepare_agenda
 from flows.classify import classify
 from flows.intake import intake
 from flows.nightly import nightly
@@ -93,6 +94,7 @@ CRAFTED: dict[str, tuple[Flow[..., Any], dict[str, Any]]] = {
     "retrain": (retrain, {}),
     "review-label": (review_label, {"review_id": 1}),
     "oparl-sync": (oparl_sync, {}),
+    "prepare-agenda": (prepare_agenda, {"meeting": "http://127.0.0.1:9/oparl/meeting/1"}),
     "nightly": (nightly, {}),
 }
 
