@@ -1,0 +1,220 @@
+"""`prepare-agenda` end to end on a real Prefect server: pause, approval form, outputs.
+
+The meeting and its papers come from a real OParl server on 127.0.0.1 (synced first); the
+run pauses, the test sends the clerk's input the way the web app does (`resume_agenda`,
+through the Prefect API), and checks the files on disk and the artifacts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from prefect.client.orchestration import get_client
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from connectors.database import make_engine, tenant_session
+from connectors.storage import TenantStorage
+from flows.agenda_approval import AgendaApproval, AgendaRunError, paused_agendas, resume_agenda
+from models.db import AuditEvent
+from models.settings import Settings
+from tasks.agenda_outputs.corrections import CorrectionError
+from tasks.agenda_outputs.prepare import load_draft
+from tasks.agenda_outputs.summary import AgendaSummary
+from tasks.oparl_setup import prepare_sync
+from tests.agenda_drafts import SECRET_TITLE
+from tests.agenda_world import PUBLIC_TITLE, AgendaWorld, add_upcoming_meeting
+from tests.conftest_oparl import run_sync, spec_server_fixture  # noqa: F401
+from tests.oparl_server import OParlTestServer
+
+TENANT = "musterstadt"
+
+
+@dataclass
+class Started:
+    """A prepare-agenda run started in a thread, and the world it works on."""
+
+    world: AgendaWorld
+    home: Path
+    thread: threading.Thread
+    result: dict[str, Any]
+    run: Any
+
+
+def _paused_run(meeting: str) -> Any:
+    async def find() -> Any:
+        async with get_client() as client:
+            for _ in range(600):
+                for run in await client.read_flow_runs():
+                    if (
+                        run.parameters.get("meeting") == meeting
+                        and run.state is not None
+                        and run.state.is_paused()
+                    ):
+                        return run
+                await asyncio.sleep(0.2)
+        raise AssertionError("no paused prepare-agenda run")
+
+    return asyncio.run(find())
+
+
+def _artifacts(flow_run_id: Any) -> dict[str, Any]:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    async def read() -> list[Any]:
+        async with get_client() as client:
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])
+                )
+            )
+
+    return {a.key: a for a in asyncio.run(read())}
+
+
+@pytest.fixture(name="started")
+def started_fixture(
+    prefect_api: str, amtsflow_env: Path, spec_server: OParlTestServer
+) -> Iterator[Started]:
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).replace(
+        hour=16, minute=0, second=0, microsecond=0
+    )
+    world = add_upcoming_meeting(spec_server, start)
+    settings = Settings()
+    prepare_sync(settings, TENANT, spec_server.system_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        assert run_sync(engine, spec_server.system_url, TENANT, full=True).complete
+    finally:
+        engine.dispose()
+    from flows.agenda import prepare_agenda
+
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["summary"] = prepare_agenda(tenant=TENANT, meeting=world.meeting, timeout_s=300)
+        except BaseException as exc:  # handed to the test
+            result["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    run = _paused_run(world.meeting)
+    yield Started(world, amtsflow_env, thread, result, run)
+    thread.join(5)
+
+
+def _finish(started: Started) -> AgendaSummary:
+    started.thread.join(180)
+    assert not started.thread.is_alive()
+    if "error" in started.result:
+        raise started.result["error"]
+    summary = started.result["summary"]
+    assert isinstance(summary, AgendaSummary)
+    return summary
+
+
+def _texts(path: Path) -> str:
+    if path.suffix == ".pdf":
+        reader = PdfReader(path)
+        marks = [n.title for n in reader.outline if not isinstance(n, list)]
+        return "\n".join([*marks, *(p.extract_text() for p in reader.pages)])
+    if path.suffix == ".docx":
+        document = docx.Document(str(path))
+        cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+        return "\n".join([*(p.text for p in document.paragraphs), *cells])
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_approved_agenda_writes_every_output(started: Started) -> None:
+    storage = TenantStorage(started.home, TENANT)
+    draft = load_draft(storage, started.world.meeting)
+    assert draft is not None and draft.tenant == TENANT
+    secret = next(i for i in draft.items if i.paper_id == started.world.secret_paper)
+    public = next(i for i in draft.items if i.paper_id == started.world.public_paper)
+    assert not secret.public and public.public  # a personnel matter; a land-use plan
+    # the operator console sees numbers and flags, never a title
+    artifact = _artifacts(started.run.id)[f"agenda-draft-{TENANT}"]
+    assert f"| {secret.number} | nichtöffentlich |" in artifact.data
+    for title in (SECRET_TITLE, PUBLIC_TITLE, "Erika", "Mühlbach"):
+        assert title not in artifact.data + (artifact.description or "")
+    # the web app's door: the run is listed for its municipality only
+    assert [p.flow_run_id for p in paused_agendas(TENANT)] == [started.run.id]
+    assert paused_agendas("nebenan") == []
+    with pytest.raises(AgendaRunError):
+        resume_agenda(started.run.id, AgendaApproval(approve=True, clerk="xy"), tenant="nebenan")
+    with pytest.raises(CorrectionError, match="99"):
+        resume_agenda(
+            started.run.id,
+            AgendaApproval(approve=True, clerk="mk", make_nonpublic=["99"]),
+            tenant=TENANT,
+        )
+    budget = next(i for i in draft.items if i.title == "Haushaltssatzung 2027")
+    moves = [budget.number] if budget.public else []
+    resume_agenda(
+        started.run.id,
+        AgendaApproval(
+            approve=True, clerk="mk", make_nonpublic=moves, comment="Frau Beispiel informiert"
+        ),
+        tenant=TENANT,
+    )
+    summary = _finish(started)
+    assert summary.status == "freigegeben" and summary.moved_by_clerk == len(moves)
+    assert summary.nonpublic_items == len(draft.nonpublic_items) + len(moves)
+    outputs = started.home / "tenants" / TENANT / "outputs"
+    written = {f.path.split("/", 2)[-1]: outputs / f.path for f in summary.files}
+    assert sorted(written) == [
+        "nichtoeffentlich/einladung.docx",
+        "nichtoeffentlich/sitzungsmappe.pdf",
+        "nichtoeffentlich/tagesordnung.docx",
+        "nichtoeffentlich/tagesordnung.json",
+        "oeffentlich/einladung.docx",
+        "oeffentlich/sitzungsmappe.pdf",
+        "oeffentlich/tagesordnung.docx",
+        "oeffentlich/tagesordnung.json",
+    ]
+    assert all(path.is_file() and path.stat().st_size > 0 for path in written.values())
+    texts = {name: _texts(path) for name, path in written.items()}
+    for name, text in texts.items():
+        if name.startswith("oeffentlich/"):
+            assert SECRET_TITLE not in text and "Haushaltssatzung" not in text, name
+    assert PUBLIC_TITLE in texts["oeffentlich/tagesordnung.docx"]
+    assert SECRET_TITLE in texts["nichtoeffentlich/einladung.docx"]
+    assert "Haushaltssatzung 2027" in texts["nichtoeffentlich/sitzungsmappe.pdf"]
+    # the paper's DOCX attachment and the encrypted budget PDF became placeholder pages
+    assert "Word-Dokument" in texts["oeffentlich/sitzungsmappe.pdf"]
+    assert "verschlüsselt" in texts["nichtoeffentlich/sitzungsmappe.pdf"]
+    export = json.loads(texts["oeffentlich/tagesordnung.json"])
+    assert all(item["public"] for item in export["data"])
+    assert (outputs / summary.folder / "freigegeben.json").is_file()  # type: ignore[operator]
+    table = json.loads(_artifacts(started.run.id)[f"agenda-outputs-{TENANT}"].data)
+    assert len(table) == 8 and {row["Teil"] for row in table} == {"öffentlich", "nichtöffentlich"}
+    engine = make_engine(Settings().effective_database_url)
+    with tenant_session(engine, TENANT) as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action.like("agenda_%"))).all()
+        assert [(e.action, e.actor) for e in events] == [("agenda_approved", "user:mk")]
+        assert events[0].details["commented"] is True
+        assert "Beispiel" not in json.dumps(events[0].details)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_rejected_agenda_ends_without_outputs(started: Started) -> None:
+    resume_agenda(started.run.id, AgendaApproval(approve=False, clerk="mk"), tenant=TENANT)
+    summary = _finish(started)
+    assert summary.status == "abgelehnt" and summary.files == []
+    folders = list((started.home / "tenants" / TENANT / "outputs" / "sitzungen").iterdir())
+    assert len(folders) == 1
+    assert sorted(p.name for p in folders[0].iterdir()) == ["entwurf.json"]  # nothing else
+    artifact = _artifacts(started.run.id)[f"agenda-outputs-{TENANT}"]
+    assert "abgelehnt" in artifact.data and "keine Einladung" in artifact.data
