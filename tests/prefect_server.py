@@ -9,6 +9,7 @@ started from the UI are executed by a real `prefect worker start --type process`
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,9 +18,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -151,3 +153,83 @@ def process_worker(
         yield log
     finally:
         _stop(proc, timeout=20)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A server holding the project's tenants as `amtsflow deploy` registers them."""
+
+    server: PrefectServer
+    report: dict[str, Any]  # what `amtsflow deploy --json` printed
+    home: Path  # AMTSFLOW_HOME of the flow runs
+    env: dict[str, str]  # AMTSFLOW_* variables of the flow runs (and of the web app)
+
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the server's REST API; raise on an HTTP error."""
+        response = httpx.request(method, f"{self.server.api_url}{path}", json=body, timeout=20)
+        response.raise_for_status()
+        return response.json()
+
+    def deployments(self, **flt: Any) -> list[dict[str, Any]]:
+        """Deployments matching a /deployments/filter body (all by default)."""
+        body = {"limit": 200, **flt}
+        result: list[dict[str, Any]] = self.api("POST", "/deployments/filter", body)
+        return result
+
+    def tenant_deployments(self, slug: str) -> list[dict[str, Any]]:
+        """The deployments tagged `tenant:<slug>`."""
+        return self.deployments(deployments={"tags": {"all_": [f"tenant:{slug}"]}})
+
+    def flow_name(self, flow_id: str) -> str:
+        """The flow name of a flow id."""
+        name: str = self.api("GET", f"/flows/{flow_id}")["name"]
+        return name
+
+    def deployment_of(self, slug: str, flow: str) -> dict[str, Any]:
+        """The one deployment of `flow` for tenant `slug`."""
+        found = [d for d in self.tenant_deployments(slug) if self.flow_name(d["flow_id"]) == flow]
+        assert len(found) == 1, f"{len(found)} deployments of {flow} for {slug}"
+        return found[0]
+
+    def wait_for_run(self, run_id: str, timeout: float = 120) -> str:
+        """Poll until the run is final (or paused); return its state type."""
+        final = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED", "PAUSED"}
+        deadline = time.monotonic() + timeout
+        while True:
+            state: str = self.api("GET", f"/flow_runs/{run_id}")["state_type"]
+            if state in final or time.monotonic() > deadline:
+                return state
+            time.sleep(1)
+
+
+@contextmanager
+def deployed_server(home: Path) -> Iterator[Deployed]:
+    """A server with the project's tenants deployed by `amtsflow deploy`, and process workers.
+
+    The flow runs use `home` as AMTSFLOW_HOME, SQLite in it, and the project's tenants/.
+    """
+    with prefect_server() as server:
+        env = {
+            "AMTSFLOW_HOME": str(home),
+            "AMTSFLOW_DATABASE_URL": f"sqlite:///{home / 'amtsflow.db'}",
+            "AMTSFLOW_TENANTS": str(ROOT / "tenants"),
+        }
+        done = subprocess.run(
+            [str(PREFECT.with_name("amtsflow")), "deploy", "--json"],
+            env=server.env(**env),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"amtsflow deploy: exit {done.returncode}\n{done.stderr[-3000:]}")
+        deployed = Deployed(server=server, report=json.loads(done.stdout), home=home, env=env)
+        pools = {d["work_pool_name"] for d in deployed.deployments()}
+        if not pools:
+            raise RuntimeError("amtsflow deploy registered no deployment")
+        with ExitStack() as workers:
+            for pool in sorted(pools):  # normally just `amtsflow`
+                workers.enter_context(process_worker(server, pool, env))
+            yield deployed

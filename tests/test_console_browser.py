@@ -7,17 +7,11 @@ screenshots stay in tests/screenshots/<test>/.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -28,74 +22,24 @@ from tests.conftest_browser import (  # noqa: F401  (the fixtures register by im
     page_fixture,
     screenshots_fixture,
 )
-from tests.prefect_server import ROOT, PrefectServer, prefect_server, process_worker
-
-AMTSFLOW = ROOT / ".venv" / "bin" / "amtsflow"
-RUN_TIMEOUT_S = 120
+from tests.prefect_server import Deployed, deployed_server
 
 
-@dataclass(frozen=True)
-class Console:
-    """The running console: server, what `amtsflow deploy` reported, the runs' data folder."""
-
-    server: PrefectServer
-    deployed: dict[str, Any]
-    home: Path
-
-    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = httpx.request(method, f"{self.server.api_url}{path}", json=body, timeout=20)
-        response.raise_for_status()
-        return response.json()
-
-    def deployments(self, **flt: Any) -> list[dict[str, Any]]:
-        body = {"limit": 200, **flt}
-        result: list[dict[str, Any]] = self.api("POST", "/deployments/filter", body)
-        return result
-
-    def tenant_deployments(self, slug: str) -> list[dict[str, Any]]:
-        return self.deployments(deployments={"tags": {"all_": [f"tenant:{slug}"]}})
-
-    def flow_name(self, flow_id: str) -> str:
-        name: str = self.api("GET", f"/flows/{flow_id}")["name"]
-        return name
-
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+@pytest.fixture(name="console", scope="module")
+def console_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     """Server + `amtsflow deploy` of the project's tenants + a process worker on their pool."""
-    home = tmp_path_factory.mktemp("console-home")
-    with prefect_server() as server:
-        done = subprocess.run(
-            [str(AMTSFLOW), "deploy", "--json"],
-            env=server.env(AMTSFLOW_HOME=str(home)),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        assert done.returncode == 0, f"amtsflow deploy: {done.returncode}\n{done.stderr[-3000:]}"
-        deployed = json.loads(done.stdout)
-        flow_env = {
-            "AMTSFLOW_HOME": str(home),
-            "AMTSFLOW_DATABASE_URL": f"sqlite:///{home / 'amtsflow.db'}",
-            "AMTSFLOW_TENANTS": str(ROOT / "tenants"),
-        }
-        pools = {d["work_pool_name"] for d in Console(server, deployed, home).deployments()}
-        assert pools, "amtsflow deploy registered no deployment"
-        with ExitStack() as workers:
-            for pool in sorted(pools):  # normally just `amtsflow`
-                workers.enter_context(process_worker(server, pool, flow_env))
-            yield Console(server=server, deployed=deployed, home=home)
+    with deployed_server(tmp_path_factory.mktemp("console-home")) as deployed:
+        yield deployed
 
 
-def _two_tenants(console: Console) -> list[str]:
-    tenants: list[str] = console.deployed["tenants"]
+def _two_tenants(console: Deployed) -> list[str]:
+    tenants: list[str] = console.report["tenants"]
     assert "musterstadt" in tenants and len(tenants) >= 2, tenants
     return ["musterstadt", next(t for t in tenants if t != "musterstadt")]
 
 
 def test_console_lists_the_deployments_of_two_tenants(
-    console: Console, page: Page, screenshots: Screenshots
+    console: Deployed, page: Page, screenshots: Screenshots
 ) -> None:
     page.goto(f"{console.server.url}/deployments")
     expect(page.get_by_role("banner")).to_contain_text("Deployments")
@@ -113,13 +57,13 @@ def test_console_lists_the_deployments_of_two_tenants(
             row = rows.filter(has=page.get_by_text(flow, exact=True))
             expect(row).to_have_count(1)
             expect(row.get_by_role("link", name=slug, exact=True)).to_be_visible()
-        other = [t for t in console.deployed["tenants"] if t != slug]
+        other = [t for t in console.report["tenants"] if t != slug]
         for tag in other:
             expect(page.get_by_text(f"tenant:{tag}", exact=True)).to_have_count(0)
         screenshots(page, f"deployments-{slug}")
 
 
-def _open_run_form(page: Page, console: Console, deployment: dict[str, Any]) -> None:
+def _open_run_form(page: Page, console: Deployed, deployment: dict[str, Any]) -> None:
     """As an operator does: the deployment's page, then Run -> Custom run."""
     page.goto(f"{console.server.url}/deployments/deployment/{deployment['id']}")
     expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible()
@@ -147,7 +91,7 @@ def _expect_german_form(page: Page, deployment: dict[str, Any]) -> list[str]:
 
 
 def test_agenda_run_form_shows_german_fields(
-    console: Console, page: Page, screenshots: Screenshots
+    console: Deployed, page: Page, screenshots: Screenshots
 ) -> None:
     flows = console.api("POST", "/flows/filter", {"flows": {"name": {"any_": ["prepare-agenda"]}}})
     assert flows, "no deployment of the agenda flow `prepare-agenda` (flows/agenda.py)"
@@ -159,23 +103,10 @@ def test_agenda_run_form_shows_german_fields(
     assert len(titles) == len(agenda[0]["parameter_openapi_schema"]["properties"])
 
 
-def _wait_for_state(console: Console, run_id: str, final: set[str]) -> str:
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    while True:
-        state: str = console.api("GET", f"/flow_runs/{run_id}")["state_type"]
-        if state in final or time.monotonic() > deadline:
-            return state
-        time.sleep(1)
-
-
 def test_run_started_in_the_console_completes(
-    console: Console, page: Page, screenshots: Screenshots
+    console: Deployed, page: Page, screenshots: Screenshots
 ) -> None:
-    intake = next(
-        d
-        for d in console.tenant_deployments("musterstadt")
-        if console.flow_name(d["flow_id"]) == "intake"
-    )
+    intake = console.deployment_of("musterstadt", "intake")
     before = {r["id"] for r in console.api("POST", "/flow_runs/filter", {"limit": 200})}
     _open_run_form(page, console, intake)
     _expect_german_form(page, intake)
@@ -196,7 +127,7 @@ def test_run_started_in_the_console_completes(
     assert new[0]["parameters"]["tenant"] == "musterstadt"
     screenshots(page, "intake-submitted")
 
-    state = _wait_for_state(console, run_id, {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
+    state = console.wait_for_run(run_id)
     page.goto(f"{console.server.url}/runs/flow-run/{run_id}")
     expect(page.locator(".state-badge").first).to_have_text("Completed", timeout=30_000)
     screenshots(page, "intake-run-completed")
