@@ -62,7 +62,7 @@ class PrefectServer:
         return env
 
 
-def _stop(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
     """Stop a process group started by us: SIGTERM, then SIGKILL after `timeout`."""
     if proc.poll() is not None:
         return
@@ -122,7 +122,7 @@ def prefect_server(startup_timeout: float = 90) -> Iterator[PrefectServer]:
             time.sleep(0.5)
         yield PrefectServer(url=url, home=home, log=log)
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 @contextmanager
@@ -152,7 +152,7 @@ def process_worker(
     try:
         yield log
     finally:
-        _stop(proc, timeout=20)
+        stop_process(proc, timeout=20)
 
 
 @dataclass(frozen=True)
