@@ -25,7 +25,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import aresume_flow_run
 from prefect.input import RunInput
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from connectors.storage import TenantStorage
 from models.parameter_field import parameter
@@ -42,6 +42,8 @@ class AgendaRunError(LookupError):
 
 class AgendaApproval(RunInput):
     """The approval form: approve or reject, move items between the parts, comment."""
+
+    model_config = ConfigDict(extra="forbid", title="Freigabe der Tagesordnung")
 
     approve: Annotated[
         bool,

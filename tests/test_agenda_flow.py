@@ -67,6 +67,11 @@ def _paused_run(meeting: str) -> Any:
     return asyncio.run(find())
 
 
+async def _run_input(flow_run_id: Any, key: str) -> str:
+    async with get_client() as client:
+        return str(await client.read_flow_run_input(flow_run_id, key))
+
+
 def _artifacts(flow_run_id: Any) -> dict[str, Any]:
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
@@ -148,6 +153,11 @@ def test_approved_agenda_writes_every_output(started: Started) -> None:
     assert f"| {secret.number} | nichtöffentlich |" in artifact.data
     for title in (SECRET_TITLE, PUBLIC_TITLE, "Erika", "Mühlbach"):
         assert title not in artifact.data + (artifact.description or "")
+    # the Prefect UI renders the pause as a German form
+    keyset = started.run.state.state_details.run_input_keyset
+    schema = asyncio.run(_run_input(started.run.id, keyset["schema"]))
+    for title in ("Freigabe der Tagesordnung", "Tagesordnung freigeben", "Bearbeitet von"):
+        assert title in schema
     # the web app's door: the run is listed for its municipality only
     assert [p.flow_run_id for p in paused_agendas(TENANT)] == [started.run.id]
     assert paused_agendas("nebenan") == []
