@@ -88,8 +88,12 @@ def ensure_chromium() -> None:
         )
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    run(apt, "update", "-q", env=env)
-    run(apt, "install", "-y", "-q", "--no-install-recommends", "chromium", env=env)
+    try:
+        run(apt, "update", "-q", env=env)
+        run(apt, "install", "-y", "-q", "--no-install-recommends", "chromium", env=env)
+    except subprocess.CalledProcessError as exc:
+        # The other tests still run; the browser tests then fail naming the missing browser.
+        print(f"bootstrap: installing chromium failed ({exc})", file=sys.stderr, flush=True)
 
 
 def demo() -> int:
