@@ -267,3 +267,8 @@ app.add_typer(secrets_app, name="secrets")
 from app.agenda_cli import agenda_app  # noqa: E402
 
 app.add_typer(agenda_app, name="agenda")
+
+from app.web_cli import users_app, web_command  # noqa: E402
+
+app.command("web")(web_command)
+app.add_typer(users_app, name="users")

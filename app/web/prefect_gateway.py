@@ -1,0 +1,220 @@
+"""The web application's view of Prefect: one municipality's deployments, runs, artifacts.
+
+Plain REST calls on one shared `httpx.Client` (thread-safe, keeps connections open), the
+same endpoints the Prefect UI uses. Every read of a single deployment or run checks its
+`tenant:<slug>` tag before anything is shown or done; a foreign or unknown id is reported
+as `NotFoundError`, which the pages turn into 404, so ids of other municipalities cannot even
+be confirmed to exist.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from models.deployment_plan import tenant_tag
+
+
+class NotFoundError(LookupError):
+    """No such object for this municipality (unknown, or another tenant's)."""
+
+
+class PrefectUnavailableError(RuntimeError):
+    """The Prefect server did not answer (or answered with a server error)."""
+
+
+class PrefectRejectedError(ValueError):
+    """The Prefect server refused a request (e.g. parameters invalid, run not paused)."""
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """One page of a tenant's runs."""
+
+    runs: list[dict[str, Any]]
+    total: int
+
+
+class PrefectGateway:
+    """A municipality-aware client of the Prefect REST API."""
+
+    def __init__(self, api_url: str, *, timeout_s: float = 15.0, cache_s: float = 10.0) -> None:
+        self.api_url = api_url.rstrip("/")
+        self._client = httpx.Client(base_url=self.api_url, timeout=timeout_s)
+        self._cache_s = cache_s
+        self._lock = threading.Lock()
+        self._deployments: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._flow_names: dict[str, str] = {}
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        try:
+            response = self._client.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise PrefectUnavailableError(f"Prefect-Server nicht erreichbar ({exc})") from exc
+        if response.status_code == 404:
+            raise NotFoundError(path)
+        if response.status_code >= 500:
+            raise PrefectUnavailableError(f"Prefect-Server antwortet mit {response.status_code}")
+        if response.status_code >= 400:
+            raise PrefectRejectedError(_detail(response))
+        return response.json() if response.content else None
+
+    # deployments -----------------------------------------------------------------
+    def deployments(self, tenant: str) -> list[dict[str, Any]]:
+        """The tenant's deployments (cached briefly: the list changes only on deploy)."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._deployments.get(tenant)
+            if cached is not None and now - cached[0] < self._cache_s:
+                return cached[1]
+        found: list[dict[str, Any]] = self._call(
+            "POST",
+            "/deployments/filter",
+            {"deployments": {"tags": {"all_": [tenant_tag(tenant)]}}, "limit": 200},
+        )
+        found = [d for d in found if tenant_tag(tenant) in d.get("tags", [])]
+        names = self.flow_names([d["flow_id"] for d in found])
+        for d in found:
+            d["flow_name"] = names.get(d["flow_id"], "")
+        found.sort(key=lambda d: d["flow_name"])
+        with self._lock:
+            self._deployments[tenant] = (now, found)
+        return found
+
+    def deployment(self, tenant: str, deployment_id: str) -> dict[str, Any]:
+        """One deployment of the tenant (NotFoundError for any other)."""
+        found = self._read_owned(f"/deployments/{_uuid(deployment_id)}", tenant)
+        found["flow_name"] = self.flow_names([found["flow_id"]]).get(found["flow_id"], "")
+        return found
+
+    def flow_names(self, flow_ids: list[str]) -> dict[str, str]:
+        """Flow id -> flow name (ids never change their name: cached for good)."""
+        missing = sorted({i for i in flow_ids if i not in self._flow_names})
+        if missing:
+            flows = self._call("POST", "/flows/filter", {"flows": {"id": {"any_": missing}}})
+            with self._lock:
+                self._flow_names.update({f["id"]: f["name"] for f in flows})
+        return {i: self._flow_names.get(i, "") for i in flow_ids}
+
+    def start_run(
+        self, tenant: str, deployment_id: str, parameters: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Create a run of the tenant's deployment; the tenant parameter stays the fixed one."""
+        deployment = self.deployment(tenant, deployment_id)
+        params = {k: v for k, v in parameters.items() if k != "tenant"}
+        if "tenant" in (deployment.get("parameter_openapi_schema") or {}).get("properties", {}):
+            params["tenant"] = tenant
+        run: dict[str, Any] = self._call(
+            "POST",
+            f"/deployments/{deployment['id']}/create_flow_run",
+            {"parameters": params, "tags": [tenant_tag(tenant)]},
+        )
+        return run
+
+    # runs ------------------------------------------------------------------------
+    def _run_filter(self, tenant: str, **extra: Any) -> dict[str, Any]:
+        return {"tags": {"all_": [tenant_tag(tenant)]}, **extra}
+
+    def runs(self, tenant: str, *, offset: int, limit: int) -> RunPage:
+        """A page of the tenant's runs, newest first, with their flow names."""
+        body = {"flow_runs": self._run_filter(tenant)}
+        total = int(self._call("POST", "/flow_runs/count", body))
+        runs: list[dict[str, Any]] = self._call(
+            "POST",
+            "/flow_runs/filter",
+            {**body, "sort": "EXPECTED_START_TIME_DESC", "offset": offset, "limit": limit},
+        )
+        names = self.flow_names([r["flow_id"] for r in runs])
+        for r in runs:
+            r["flow_name"] = names.get(r["flow_id"], "")
+        return RunPage(runs=runs, total=total)
+
+    def run(self, tenant: str, run_id: str) -> dict[str, Any]:
+        """One run of the tenant (NotFoundError for any other)."""
+        found = self._read_owned(f"/flow_runs/{_uuid(run_id)}", tenant)
+        found["flow_name"] = self.flow_names([found["flow_id"]]).get(found["flow_id"], "")
+        return found
+
+    def paused_runs(self, tenant: str, flow_names: list[str]) -> list[dict[str, Any]]:
+        """The tenant's paused runs of the given flows (waiting for a human), oldest first."""
+        body = {
+            "flow_runs": self._run_filter(tenant, state={"type": {"any_": ["PAUSED"]}}),
+            "flows": {"name": {"any_": flow_names}},
+            "sort": "EXPECTED_START_TIME_ASC",
+            "limit": 200,
+        }
+        runs: list[dict[str, Any]] = self._call("POST", "/flow_runs/filter", body)
+        names = self.flow_names([r["flow_id"] for r in runs])
+        for r in runs:
+            r["flow_name"] = names.get(r["flow_id"], "")
+        return [r for r in runs if tenant_tag(tenant) in r.get("tags", [])]
+
+    def task_progress(self, run_id: str) -> tuple[int, int]:
+        """(finished, all) task runs of a run: a simple progress measure."""
+        base = {"flow_runs": {"id": {"any_": [run_id]}}}
+        total = int(self._call("POST", "/task_runs/count", base))
+        done = int(
+            self._call(
+                "POST",
+                "/task_runs/count",
+                {**base, "task_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}},
+            )
+        )
+        return done, total
+
+    def artifacts(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's artifacts (tables, markdown, progress), newest first."""
+        found: list[dict[str, Any]] = self._call(
+            "POST",
+            "/artifacts/filter",
+            {"artifacts": {"flow_run_id": {"any_": [run_id]}}, "sort": "CREATED_DESC"},
+        )
+        return found
+
+    def resume(self, tenant: str, run_id: str, run_input: dict[str, Any]) -> None:
+        """Resume the tenant's paused run with a typed input, as the Prefect UI does.
+
+        Raises:
+            NotFoundError: not a run of this tenant.
+            PrefectRejectedError: the run does not wait, or the server refused the input.
+
+        """
+        run = self.run(tenant, run_id)
+        answer = self._call("POST", f"/flow_runs/{run['id']}/resume", {"run_input": run_input})
+        status = (answer or {}).get("status")
+        if status != "ACCEPT":
+            reason = ((answer or {}).get("details") or {}).get("reason") or status
+            raise PrefectRejectedError(f"Der Lauf hat die Eingabe nicht angenommen: {reason}")
+
+    def _read_owned(self, path: str, tenant: str) -> dict[str, Any]:
+        found: dict[str, Any] = self._call("GET", path)
+        if tenant_tag(tenant) not in found.get("tags", []):
+            raise NotFoundError(path)
+        return found
+
+
+def _uuid(value: str) -> str:
+    """The id as a canonical UUID, or NotFoundError (never passes text into the API path)."""
+    from uuid import UUID
+
+    try:
+        return str(UUID(value))
+    except ValueError as exc:
+        raise NotFoundError(value) from exc
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:500]
+    detail = data.get("detail", data) if isinstance(data, dict) else data
+    return str(detail)[:1000]

@@ -1,0 +1,131 @@
+"""Läufe: the municipality's runs, one run with its results, and document downloads."""
+
+from __future__ import annotations
+
+import json
+import math
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from app.web import queries
+from app.web.common import ctx, current_user, in_thread, page_number, render
+from app.web.prefect_gateway import NotFoundError
+from app.web.run_text import FINAL, explain_failure
+from connectors.database import tenant_session
+from connectors.storage import PathEscapeError, TenantStorage
+from models.accounts import ROLE_CLERK, ROLE_REVIEWER
+from tasks import audit
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+async def run_list(request: Request) -> Response:
+    """GET /laeufe?seite=N."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
+    page = page_number(request)
+    size = web.settings.page_size
+    found = await in_thread(web.gateway.runs, identity.tenant, offset=(page - 1) * size, limit=size)
+    pages = max(1, math.ceil(found.total / size))
+    return render(request, "runs.html", runs=found.runs, total=found.total, page=page, pages=pages)
+
+
+def _run_documents(engine: Any, tenant: str, run_id: str) -> tuple[list[Any], int]:
+    with tenant_session(engine, tenant) as session:
+        return (
+            queries.cases_of_run(session, run_id),
+            queries.count_cases_of_run(session, run_id),
+        )
+
+
+def artifact_view(artifact: dict[str, Any]) -> dict[str, Any]:
+    """An artifact as title plus either a table (headers, rows) or text."""
+    title = str(artifact.get("description") or artifact.get("key") or "Ergebnis")
+    title = title.splitlines()[0].lstrip("# ").strip() or "Ergebnis"
+    data = artifact.get("data")
+    if artifact.get("type") == "table":
+        table = json.loads(data) if isinstance(data, str) else data
+        if isinstance(table, list) and table and all(isinstance(r, dict) for r in table):
+            headers = list(dict.fromkeys(k for r in table for k in r))
+            rows = [[r.get(h, "") for h in headers] for r in table]
+            return {"title": title, "headers": headers, "rows": rows, "text": ""}
+        if isinstance(table, dict) and table:
+            headers = list(table)
+            columns = [list(v) if isinstance(v, list) else [v] for v in table.values()]
+            rows = [list(r) for r in zip_longest(*columns, fillvalue="")]
+            return {"title": title, "headers": headers, "rows": rows, "text": ""}
+    if artifact.get("type") == "progress":
+        return {"title": title, "headers": [], "rows": [], "text": f"Fortschritt: {data} %"}
+    return {"title": title, "headers": [], "rows": [], "text": str(data or "")}
+
+
+def _details(web: Any, tenant: str, run_id: str) -> dict[str, Any]:
+    run = web.gateway.run(tenant, run_id)
+    artifacts = [artifact_view(a) for a in web.gateway.artifacts(run["id"])]
+    done, total = web.gateway.task_progress(run["id"])
+    cases, case_count = _run_documents(web.engine, tenant, run["id"])
+    return {
+        "run": run,
+        "artifacts": artifacts,
+        "progress": (done, total),
+        "cases": cases,
+        "case_count": case_count,
+        "explanation": explain_failure(run),
+        "final": (run.get("state") or {}).get("type") in FINAL,
+    }
+
+
+async def run_detail(request: Request) -> Response:
+    """GET /laeufe/{run_id}: state, progress, artifacts, documents, plain-words failure."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
+    try:
+        details = await in_thread(_details, web, identity.tenant, request.path_params["run_id"])
+    except NotFoundError as exc:
+        raise HTTPException(404) from exc
+    return render(request, "run.html", **details)
+
+
+def _acknowledgement(web: Any, tenant: str, case_id: int, actor: str) -> tuple[Path, str] | None:
+    with tenant_session(web.engine, tenant) as session:
+        case = queries.get_case(session, case_id)
+        if case is None or not case.acknowledgement:
+            return None
+        storage = TenantStorage(web.home, tenant)
+        try:
+            path = storage.inside(storage.root / case.acknowledgement)
+        except PathEscapeError:
+            return None
+        if not path.is_file():
+            return None
+        audit.record(
+            session,
+            "document_downloaded",
+            actor=actor,
+            case_id=case.id,
+            file_number=case.file_number,
+            document="eingangsbestaetigung",
+        )
+        session.commit()
+        filename = f"Eingangsbestaetigung-{case.file_number}.docx".replace("/", "-")
+        return path, filename
+
+
+async def download_acknowledgement(request: Request) -> Response:
+    """GET /vorgaenge/{case_id}/bestaetigung: the case's acknowledgement (DOCX)."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
+    found = await in_thread(
+        _acknowledgement, web, identity.tenant, request.path_params["case_id"], identity.actor
+    )
+    if found is None:
+        raise HTTPException(404)
+    path, filename = found
+    response = FileResponse(path, media_type=DOCX, filename=filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response

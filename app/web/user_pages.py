@@ -1,0 +1,107 @@
+"""Benutzer: the tenant admin manages the municipality's accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.web.accounts import AccountError, check_new_account, deactivate_user, list_users, save_user
+from app.web.common import (
+    WebContext,
+    check_csrf,
+    ctx,
+    current_user,
+    first,
+    in_thread,
+    read_form,
+    redirect,
+    render,
+)
+from connectors.database import tenant_session
+from models.accounts import ROLE_ADMIN, ROLES
+
+
+def _users(web: WebContext, tenant: str) -> list[dict[str, Any]]:
+    with tenant_session(web.engine, tenant) as session:
+        return list_users(session)
+
+
+async def user_list(request: Request) -> Response:
+    """GET /benutzer."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_ADMIN)
+    users = await in_thread(_users, web, identity.tenant)
+    notice = {"angelegt": "Das Konto wurde angelegt.", "gesperrt": "Das Konto wurde gesperrt."}
+    return render(
+        request,
+        "users.html",
+        users=users,
+        roles=ROLES,
+        errors={},
+        form={},
+        notice=notice.get(request.query_params.get("meldung", "")),
+    )
+
+
+def _create(web: WebContext, tenant: str, actor: str, form: dict[str, Any]) -> None:
+    with tenant_session(web.engine, tenant) as session:
+        save_user(
+            session,
+            first(form, "username").strip(),
+            first(form, "password"),
+            form.get("roles", []),
+            actor=actor,
+        )
+
+
+async def user_create(request: Request) -> Response:
+    """POST /benutzer: create an account of this municipality (never of another)."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_ADMIN)
+    form = await read_form(request)
+    check_csrf(form, identity.csrf_token)
+    username, password = first(form, "username").strip(), first(form, "password")
+    roles = form.get("roles", [])
+    problems = check_new_account(username, password, roles)
+    if not problems:
+        try:
+            await in_thread(_create, web, identity.tenant, identity.actor, form)
+        except AccountError as exc:
+            problems = [exc]
+        else:
+            return redirect("/benutzer?meldung=angelegt")
+    errors: dict[str, str] = {}
+    for problem in problems:
+        errors.setdefault(problem.field, problem.message)
+    users = await in_thread(_users, web, identity.tenant)
+    return render(
+        request,
+        "users.html",
+        status_code=422,
+        users=users,
+        roles=ROLES,
+        errors=errors,
+        form={"username": username, "roles": roles},
+        notice=None,
+    )
+
+
+def _deactivate(web: WebContext, tenant: str, user_id: int, actor: str) -> bool:
+    with tenant_session(web.engine, tenant) as session:
+        return deactivate_user(session, user_id, actor=actor)
+
+
+async def user_deactivate(request: Request) -> Response:
+    """POST /benutzer/{user_id}/sperren."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_ADMIN)
+    check_csrf(await read_form(request), identity.csrf_token)
+    user_id: int = request.path_params["user_id"]
+    if user_id == identity.user_id:
+        raise HTTPException(409, "Das eigene Konto kann nicht gesperrt werden.")
+    if not await in_thread(_deactivate, web, identity.tenant, user_id, identity.actor):
+        raise HTTPException(404)
+    return redirect("/benutzer?meldung=gesperrt")
