@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zipfile
 from pathlib import Path
 
 import docx
@@ -209,6 +210,8 @@ def test_rerun_gives_the_same_files(tmp_path: Path) -> None:
     docs = {f.path: f.sha256 for f in first.files if not f.path.endswith(".pdf")}
     assert docs == {f.path: f.sha256 for f in second.files if not f.path.endswith(".pdf")}
     assert len(first.files) == 8 and {f.path for f in first.files} == {f.path for f in second.files}
+    with zipfile.ZipFile(folder / "oeffentlich" / "einladung.docx") as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}  # no clock
     assert sorted(p.name for p in (folder / "oeffentlich").iterdir()) == [
         "einladung.docx",
         "sitzungsmappe.pdf",

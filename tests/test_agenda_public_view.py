@@ -14,7 +14,7 @@ from tasks.agenda_outputs.view import check_public_texts, normalize, public_view
 from tests.agenda_drafts import item
 
 TITLES = ["Haushalt", "Personalsache Beispiel", "Grundstück Flur 3", "Schule", "Bericht"]
-PAPERS = [f"p/{n}" for n in range(4)]
+PAPERS = [f"http://ris/paper/{n}" for n in (1, 10, 2, 20)]  # ids that prefix each other
 FILES = [f"f/{n}" for n in range(5)]
 HASHES = ["a" * 64, "b" * 64, "c" * 64]
 
@@ -31,7 +31,7 @@ def drafts(draw: st.DrawFn) -> tuple[AgendaDraft, dict[str, str]]:
             title = f"{draw(st.sampled_from(['', 'Antrag: ', 'Bericht zu ']))}{title}"
         paper = draw(st.sampled_from([None, *PAPERS]))
         files = draw(st.lists(st.sampled_from(FILES), max_size=3, unique=True))
-        reference = draw(st.sampled_from([None, "VO/1", "VO/2", "VO/3"]))
+        reference = draw(st.sampled_from([None, "VO/2026/1", "VO/2026/10", "VO/2026/3"]))
         items.append(
             item(
                 str(n),
@@ -40,7 +40,7 @@ def drafts(draw: st.DrawFn) -> tuple[AgendaDraft, dict[str, str]]:
                 paper_id=paper,
                 paper_reference=reference,
                 file_ids=files,
-                consultation_id=f"c/{n}",
+                consultation_id=f"{paper or 'http://ris/x'}/consultation/{n}",
             )
         )
     items = [i for i in items if i.public] + [i for i in items if not i.public]
@@ -92,7 +92,9 @@ def test_corrections_keep_parts_in_order_and_move_what_was_asked(
     before = {i.consultation_id: i.public for i in draft.items}
     after = {i.consultation_id: i.public for i in final.items}
     flipped = {c for c in before if before[c] != after[c]}
-    assert flipped == {f"c/{n}" for n in chosen}  # no sub-items here: exactly what was asked
+    assert flipped == {
+        i.consultation_id for i in draft.items if i.number in chosen
+    }  # no sub-items here: exactly what was asked
     assert len(final.items) == len(draft.items)
     if chosen:
         assert [i.number for i in final.items] == [str(n) for n in range(1, len(numbers) + 1)]

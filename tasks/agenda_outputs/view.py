@@ -67,18 +67,29 @@ class Secrets:
         return file_id in self.file_ids or file_hashes.get(file_id) in self.file_hashes
 
     def found_in(self, texts: Iterable[str]) -> list[str]:
-        """Which kinds of secret occur in the texts (kinds only: the secret is not repeated)."""
+        """Which kinds of secret occur in the texts (kinds only: the secret is not repeated).
+
+        Titles count anywhere inside a text, as in `touches`. Paper numbers and ids count
+        only as whole tokens: "VO/2026/1" is not inside "VO/2026/10", and a paper's URL is
+        not inside the URL of another paper's consultation below it.
+        """
         words = [normalize(t) for t in texts if t]
         kinds = []
+        if any(secret in word for secret in self.titles for word in words):
+            kinds.append("Titel")
         for kind, secrets in (
-            ("Titel", self.titles),
             ("Vorlagen-Nummer", {r for r in self.references if len(r) >= _MIN_REFERENCE}),
             ("Vorlagen-Id", {normalize(p) for p in self.paper_ids}),
             ("Datei-Id", {normalize(f) for f in self.file_ids}),
         ):
-            if any(secret in word for secret in secrets for word in words):
+            if secrets and any(_token(secret).search(word) for secret in secrets for word in words):
                 kinds.append(kind)
         return kinds
+
+
+def _token(secret: str) -> re.Pattern[str]:
+    """The secret as a whole token: not continued by letters, digits, '/' or '-' (nor '.x')."""
+    return re.compile(rf"(?<![\w/.-]){re.escape(secret)}(?![\w/-])(?!\.\w)")
 
 
 @dataclass(frozen=True)

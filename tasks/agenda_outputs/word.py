@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -180,7 +181,19 @@ class AgendaTemplate:
             _substitute(part, scalars)
         out = BytesIO()
         document.save(out)
-        return out.getvalue()
+        return _stable_zip(out.getvalue())
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same archive with fixed timestamps: the same agenda gives the same bytes (hash)."""
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, source.read(info))
+    return out.getvalue()
 
 
 def document_texts(data: bytes) -> list[str]:
