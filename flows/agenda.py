@@ -39,7 +39,7 @@ def _ask(draft: AgendaDraft, timeout_s: int) -> tuple[AgendaApproval, AgendaDraf
     """Pause until a valid approval arrives; a form with unknown numbers is asked again."""
     logger = get_run_logger()
     for attempt in range(1, ATTEMPTS + 1):
-        approval = pause_flow_run(wait_for_input=AgendaApproval, timeout=timeout_s, poll_interval=2)
+        approval = pause_flow_run(wait_for_input=AgendaApproval, timeout=timeout_s, poll_interval=5)
         if not approval.approve:
             return approval, draft
         try:
