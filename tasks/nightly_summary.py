@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from models.nightly import NightlySummary, StepOutcome
 
+_QUOTED_PATH = re.compile(r"(['\"])[^'\"]*[\\/][^'\"]*\1")
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\"\\/:]+){2,}[\\/]?")
 _MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DIGITS = re.compile(r"\b[A-Z]{0,2}\d[\d ]{6,}\d\b")
@@ -38,6 +39,7 @@ def scrub(message: str) -> str:
     """A state message without paths, addresses or long numbers, one line, ≤ 200 chars."""
     text = (message or "").strip().removeprefix(_PREFIX).splitlines()
     line = text[0] if text else ""
+    line = _QUOTED_PATH.sub("'<Pfad>'", line)
     line = _PATH.sub("<Pfad>", line)
     line = _MAIL.sub("<Adresse>", line)
     line = _DIGITS.sub("<Zahl>", line)

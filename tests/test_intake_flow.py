@@ -120,7 +120,7 @@ def test_run_publishes_table_artifact(prefect_api: str, amtsflow_env: Path) -> N
 def test_every_shared_fixture_document_ends_somewhere(
     prefect_api: str, amtsflow_env: Path, tmp_path: Path, database_url: str
 ) -> None:
-    inbox = tmp_path / "fixtures-inbox"
+    inbox = amtsflow_env / "tenants" / "musterstadt" / "eingang"  # a path of its own tenant
     shutil.copytree(DOCUMENTS, inbox)
     files = [p for p in inbox.rglob("*") if p.is_file()]
     summary = intake(tenant="musterstadt", source=str(inbox))
