@@ -51,13 +51,20 @@ def prepare_command(
     from connectors.pdf_merge import MergeError
     from models.settings import Settings
     from tasks.agenda_outputs import PublicLeakError, TemplateError
-    from tasks.agenda_outputs.prepare import build_draft, open_agenda, save_draft, write_outputs
+    from tasks.agenda_outputs.prepare import (
+        build_draft,
+        check_templates,
+        open_agenda,
+        save_draft,
+        write_outputs,
+    )
     from tasks.agenda_outputs.summary import AgendaSummary
 
     started = time.monotonic()
     settings = Settings()
     try:
         with open_agenda(settings, tenant) as ctx:
+            check_templates(ctx)
             draft = build_draft(ctx, meeting)
             save_draft(ctx.storage, draft)
             result = write_outputs(ctx, draft)

@@ -14,6 +14,7 @@ from models.settings import Settings
 from tasks.agenda_outputs.prepare import (
     APPROVED,
     build_draft,
+    check_templates,
     open_agenda,
     save_draft,
     write_outputs,
@@ -27,6 +28,7 @@ from tasks.audit import record
 def build_draft_task(tenant: str, meeting: str, today: dt.date) -> AgendaDraft:
     """Build the suggestion and keep it in the tenant's folder (not in Prefect)."""
     with open_agenda(Settings(), tenant) as ctx:
+        check_templates(ctx)
         draft = build_draft(ctx, meeting, today)
         save_draft(ctx.storage, draft)
     return draft

@@ -66,3 +66,19 @@ def test_prepare_writes_outputs_and_copies_them(
 def test_unknown_tenant_is_a_clear_error(amtsflow_env: Path) -> None:
     data = _run("--tenant", "nirgendwo", "--meeting", "http://127.0.0.1/m/1", code=2)
     assert "nirgendwo" in data["error"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_broken_tenant_template_fails_before_anything_is_built(
+    amtsflow_env: Path, tenants_dir: Path
+) -> None:
+    import docx
+
+    own = tenants_dir / "musterstadt" / "agenda"
+    own.mkdir(parents=True)
+    document = docx.Document()
+    document.add_paragraph("{{ top.betreff }} am {{ sitzungstag }}")
+    document.save(str(own / "einladung.docx"))
+    data = _run("--tenant", "musterstadt", "--meeting", "http://127.0.0.1/m/1", code=2)
+    assert "agenda/einladung.docx" in data["error"] and "sitzungstag" in data["error"]
+    assert not (amtsflow_env / "tenants" / "musterstadt" / "outputs" / "sitzungen").exists()

@@ -30,7 +30,8 @@ from models.settings import Settings
 from models.tenant import Tenant
 from tasks.agenda_outputs.content import BERLIN, meeting_key
 from tasks.agenda_outputs.files import fetch_paper_files
-from tasks.agenda_outputs.write import OutputsResult, render_outputs
+from tasks.agenda_outputs.word import AgendaTemplate
+from tasks.agenda_outputs.write import TEMPLATE_NAMES, OutputsResult, render_outputs, template_path
 
 DRAFT, APPROVED = "entwurf.json", "freigegeben.json"
 
@@ -63,6 +64,17 @@ def open_agenda(settings: Settings, slug: str) -> Iterator[AgendaContext]:
         yield AgendaContext(settings, tenant, engine, TenantStorage(settings.home, tenant.slug))
     finally:
         engine.dispose()
+
+
+def check_templates(ctx: AgendaContext) -> None:
+    """Load the tenant's Word templates now, so a broken one fails before the clerk approves.
+
+    Raises:
+        TemplateError: naming the template file and the placeholder.
+
+    """
+    for name in TEMPLATE_NAMES:
+        AgendaTemplate(template_path(ctx.settings.tenants, ctx.tenant.slug, name))
 
 
 def today_in_berlin() -> dt.date:
