@@ -19,6 +19,7 @@ from typing import Any
 import docx
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.flow_runs import resume_flow_run
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -169,6 +170,13 @@ def test_approved_agenda_writes_every_output(started: Started) -> None:
             AgendaApproval(approve=True, clerk="mk", make_nonpublic=["99"]),
             tenant=TENANT,
         )
+    # a form sent past the helper (e.g. in the Prefect UI) with an unknown number is asked again
+    resume_flow_run(
+        started.run.id, run_input={"approve": True, "clerk": "mk", "make_public": ["99"]}
+    )
+    again = _paused_run(started.world.meeting)
+    assert again.id == started.run.id
+    assert again.state.state_details.run_input_keyset != keyset
     budget = next(i for i in draft.items if i.title == "Haushaltssatzung 2027")
     moves = [budget.number] if budget.public else []
     resume_agenda(
