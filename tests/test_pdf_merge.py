@@ -60,3 +60,13 @@ def test_a_document_that_stalls_the_process_becomes_a_placeholder(tmp_path: Path
     texts = [p.extract_text() for p in reader.pages]
     assert len(texts) == 5  # cover, divider, crazyones, placeholder, hello-world
     assert "Grenzen der Verarbeitung" in texts[3] and "haengt" in texts[3]
+
+
+def test_page_limit_per_document_gives_a_placeholder_not_half_a_document(tmp_path: Path) -> None:
+    plan = _plan(
+        Document(label="lang", path=str(PDF / "pdflatex-4-pages.pdf")),
+        Document(label="kurz", path=str(PDF / "crazyones.pdf")),
+    )
+    result = merge_folder(plan, tmp_path / "out.pdf", MergeLimits(max_pages_per_document=3))
+    assert [(d, "Grenzen der Verarbeitung" in r) for _, d, r in result.placeholders] == [(0, True)]
+    assert len(PdfReader(tmp_path / "out.pdf").pages) == 4  # cover, divider, placeholder, 1 page
