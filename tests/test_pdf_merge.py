@@ -36,12 +36,16 @@ def test_every_fixture_pdf_is_copied_or_a_placeholder_with_reason(tmp_path: Path
     assert "beschädigt" in reasons["unreadablemetadata.pdf"]
     reader = PdfReader(tmp_path / "out.pdf")
     assert len(reader.pages) == result.pages
-    labels = [node.title for node in reader.outline[1]]  # type: ignore[union-attr]
+    marks = reader.outline[1]
+    labels = [node.title for node in marks]  # type: ignore[union-attr]
     assert labels == [p.name for p in fixtures]  # one bookmark per document, in plan order
     # r2-empty-password is encrypted with the empty password only: its pages are copied
     r2 = PdfReader(PDF / "r2-empty-password.pdf")
     r2.decrypt("")
-    assert r2.pages[0].extract_text()[:30] in "".join(p.extract_text() for p in reader.pages)
+    at = reader.get_destination_page_number(marks[labels.index("r2-empty-password.pdf")])  # type: ignore[arg-type]
+    assert r2.pages[0].extract_text()[:30] in reader.pages[at].extract_text()
+    damaged = reader.get_destination_page_number(marks[labels.index("unreadablemetadata.pdf")])  # type: ignore[arg-type]
+    assert "beschädigt" in reader.pages[damaged].extract_text()
 
 
 def test_a_document_that_stalls_the_process_becomes_a_placeholder(tmp_path: Path) -> None:
