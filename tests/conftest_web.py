@@ -1,0 +1,135 @@
+"""Fixtures for the web application's tests: two municipalities, accounts, deployments.
+
+The application runs in-process (Starlette's TestClient, real HTTP semantics: cookies,
+redirects, status codes) against a real migrated database and the session's real Prefect
+test server. Deployments are created through Prefect's REST API with the flows' real
+parameter schemas and the `tenant:<slug>` tag, as `amtsflow deploy` does.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from app.web.accounts import save_user
+from app.web.server import create_app
+from app.web.settings import WebSettings
+from connectors.database import tenant_session
+from models.db import Tenant
+
+TENANTS = {"musterstadt": "Stadt Musterstadt", "nebenan": "Gemeinde Nebenan"}
+PASSWORD = "Gutes-Passwort-2026"  # test accounts only
+#: username -> (tenant, roles)
+ACCOUNTS: dict[str, tuple[str, list[str]]] = {
+    "anna": ("musterstadt", ["clerk", "reviewer"]),
+    "carl": ("musterstadt", ["clerk"]),
+    "paula": ("musterstadt", ["reviewer"]),
+    "verwaltung": ("musterstadt", ["admin"]),
+    "bernd": ("nebenan", ["clerk", "reviewer"]),
+}
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class WebWorld:
+    """The app, its database and the deployments per tenant and flow."""
+
+    app: Any
+    engine: Engine
+    api_url: str
+    home: Path
+    deployments: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def client(self) -> TestClient:
+        """A fresh browser (own cookie jar), not following redirects."""
+        return TestClient(self.app, follow_redirects=False)
+
+    def login(self, username: str, password: str = PASSWORD) -> TestClient:
+        """A browser logged in as `username`."""
+        client = self.client()
+        response = login(client, ACCOUNTS[username][0], username, password)
+        assert response.status_code == 303, response.text[-2000:]
+        return client
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = _CSRF.search(html)
+    assert match, "page without CSRF token"
+    return match.group(1)
+
+
+def login(client: TestClient, tenant: str, username: str, password: str) -> httpx.Response:
+    """Fill in and send the login form."""
+    page = client.get("/anmelden")
+    assert page.status_code == 200
+    return client.post(
+        "/anmelden",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "tenant": tenant,
+            "username": username,
+            "password": password,
+        },
+    )
+
+
+def create_deployment(api_url: str, flow_name: str, tenant: str) -> str:
+    """A deployment of a catalogue flow for one tenant, like `amtsflow deploy` makes it."""
+    from flows.catalogue import load_specs
+
+    spec = load_specs([flow_name])[flow_name]
+    with httpx.Client(base_url=api_url, timeout=30) as api:
+        flow_id = api.post("/flows/", json={"name": flow_name}).json()["id"]
+        response = api.post(
+            "/deployments/",
+            json={
+                "name": f"{tenant}-{uuid.uuid4().hex[:8]}",
+                "flow_id": flow_id,
+                "tags": [f"tenant:{tenant}", "managed-by:amtsflow", flow_name],
+                "parameters": {"tenant": tenant},
+                "parameter_openapi_schema": spec.parameter_schema,
+                "entrypoint": spec.entrypoint,
+                "description": f"{flow_name} – {TENANTS[tenant]}",
+                "enforce_parameter_schema": True,
+            },
+        )
+        response.raise_for_status()
+        deployment_id: str = response.json()["id"]
+        return deployment_id
+
+
+@pytest.fixture
+def web_world(prefect_api: str, amtsflow_env: Path, engine: Engine) -> Iterator[WebWorld]:
+    """Two municipalities with accounts and deployments, and the app on the test database."""
+    with Session(engine) as session:
+        for slug, name in TENANTS.items():
+            session.add(Tenant(slug=slug, name=name, ags="09999001"))
+        session.commit()
+    for username, (tenant, roles) in ACCOUNTS.items():
+        with tenant_session(engine, tenant) as session:
+            save_user(session, username, PASSWORD, roles, actor="test")
+    settings = WebSettings(deployments_cache_s=0)
+    world = WebWorld(
+        app=create_app(engine, prefect_api, amtsflow_env, settings),
+        engine=engine,
+        api_url=prefect_api,
+        home=amtsflow_env,
+    )
+    for tenant in TENANTS:
+        for flow_name in ("intake", "review-label"):
+            world.deployments[(tenant, flow_name)] = create_deployment(
+                prefect_api, flow_name, tenant
+            )
+    yield world
+    world.app.state.web.gateway.close()
