@@ -79,7 +79,7 @@ def council_draft(tenant: str = "musterstadt") -> AgendaDraft:
                 True,
                 paper_id="p/4",
                 paper_reference="VO/2026/104",
-                file_ids=["f/missing", "f/german"],
+                file_ids=["f/missing", "f/scan"],
             ),
             standing("6", "Mitteilungen und Anfragen", True),
             item(
@@ -116,7 +116,7 @@ def council_files() -> dict[str, PaperFile]:
         "f/encrypted": _stored(PDF / "libreoffice-writer-password.pdf", "3" * 64),
         "f/damaged": _stored(PDF / "unreadablemetadata.pdf", "4" * 64),
         "f/word": _stored(DOCUMENTS / "docx" / "blk-paras-and-tables.docx", "5" * 64),
-        "f/german": _stored(PDF / "GeoTopo-komprimiert.pdf", "6" * 64),
+        "f/scan": _stored(PDF / "Seige_of_Vicksburg_Sample_OCR.pdf", "6" * 64),
         "f/secret": _stored(PDF / "hello-world.pdf", "7" * 64),
         "f/land": _stored(PDF / "multilang.pdf", "8" * 64),
     }

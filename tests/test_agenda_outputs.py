@@ -182,7 +182,7 @@ def test_paper_on_both_parts_and_title_inside_public_title_are_withheld(tmp_path
 def test_same_content_under_another_file_id_is_withheld(tmp_path: Path) -> None:
     files = council_files()
     # the public TOP 5's second file has the very bytes of the non-public land paper
-    files["f/german"] = PaperFile(files["f/land"].path, files["f/land"].sha256, None)
+    files["f/scan"] = PaperFile(files["f/land"].path, files["f/land"].sha256, None)
     result, folder = _render(tmp_path, files=files)
     assert result.blocked_files == 2
     reader = PdfReader(folder / "oeffentlich" / "sitzungsmappe.pdf")
