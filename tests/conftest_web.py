@@ -73,7 +73,7 @@ def login(client: TestClient, tenant: str, username: str, password: str) -> http
     """Fill in and send the login form."""
     page = client.get("/anmelden")
     assert page.status_code == 200
-    return client.post(
+    response: httpx.Response = client.post(
         "/anmelden",
         data={
             "csrf_token": csrf_of(page.text),
@@ -82,6 +82,7 @@ def login(client: TestClient, tenant: str, username: str, password: str) -> http
             "password": password,
         },
     )
+    return response
 
 
 def create_deployment(api_url: str, flow_name: str, tenant: str) -> str:
@@ -109,8 +110,8 @@ def create_deployment(api_url: str, flow_name: str, tenant: str) -> str:
         return deployment_id
 
 
-@pytest.fixture
-def web_world(prefect_api: str, amtsflow_env: Path, engine: Engine) -> Iterator[WebWorld]:
+@pytest.fixture(name="web_world")
+def web_world_fixture(prefect_api: str, amtsflow_env: Path, engine: Engine) -> Iterator[WebWorld]:
     """Two municipalities with accounts and deployments, and the app on the test database."""
     with Session(engine) as session:
         for slug, name in TENANTS.items():

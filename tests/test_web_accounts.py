@@ -8,7 +8,7 @@ from sqlalchemy import select
 from connectors.database import tenant_session
 from models.accounts import User
 from models.db import AuditEvent
-from tests.conftest_web import PASSWORD, WebWorld, csrf_of, login, web_world  # noqa: F401
+from tests.conftest_web import PASSWORD, WebWorld, csrf_of, login, web_world_fixture  # noqa: F401
 
 
 def test_login_sets_a_strict_httponly_cookie_and_logout_revokes_it(web_world: WebWorld) -> None:
@@ -79,7 +79,12 @@ def test_every_form_needs_the_sessions_own_csrf_token(web_world: WebWorld) -> No
     other = web_world.client()
     response = other.post(
         "/anmelden",
-        data={"csrf_token": token, "tenant": "musterstadt", "username": "anna", "password": PASSWORD},
+        data={
+            "csrf_token": token,
+            "tenant": "musterstadt",
+            "username": "anna",
+            "password": PASSWORD,
+        },
     )
     assert response.status_code == 403
 
@@ -106,9 +111,7 @@ def test_admin_manages_only_the_own_tenants_users(web_world: WebWorld) -> None:
     admin = web_world.login("verwaltung")
     page = admin.get("/benutzer")
     token = csrf_of(page.text)
-    bad = admin.post(
-        "/benutzer", data={"csrf_token": token, "username": "X!", "password": "kurz"}
-    )
+    bad = admin.post("/benutzer", data={"csrf_token": token, "username": "X!", "password": "kurz"})
     assert bad.status_code == 422
     assert 'id="username-fehler"' in bad.text and "mindestens 12 Zeichen" in bad.text
     assert "mindestens eine Rolle" in bad.text
