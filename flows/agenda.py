@@ -89,14 +89,8 @@ def prepare_agenda(
     moved = sum(i.confidentiality_source is clerk for i in final.items) - sum(
         i.confidentiality_source is clerk for i in draft.items
     )
-    record_decision(
-        draft,
-        approved=approval.approve,
-        clerk=approval.clerk,
-        moved=moved,
-        commented=bool(approval.comment.strip()),
-        flow_run_id=str(flow_run.id),
-    )
+    decision = approval.model_dump(mode="json", exclude={"metadata"})
+    record_decision(draft, decision, moved=moved, flow_run_id=str(flow_run.id))
     if not approval.approve:
         summary = AgendaSummary.of(draft, "abgelehnt", flow_run_id=str(flow_run.id))
         publish_outputs(summary)

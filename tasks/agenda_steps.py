@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from connectors.database import make_engine, tenant_session
+from connectors.storage import TenantStorage
 from models.agenda import AgendaDraft
 from models.settings import Settings
 from tasks.agenda_outputs.prepare import (
     APPROVED,
+    DECISION,
     build_draft,
     check_templates,
+    draft_path,
     open_agenda,
     save_draft,
     write_outputs,
@@ -78,26 +82,39 @@ def publish_outputs(summary: AgendaSummary) -> None:
 @task(name="record-agenda-decision", persist_result=False, cache_policy=NO_CACHE, retries=2)
 def record_decision(
     draft: AgendaDraft,
+    decision: dict[str, object],
     *,
-    approved: bool,
-    clerk: str,
     moved: int,
-    commented: bool,
     flow_run_id: str,
 ) -> None:
-    """The clerk's decision as an audit event: codes and counts, the comment stays out."""
-    engine = make_engine(Settings().effective_database_url)
+    """The clerk's decision, kept twice.
+
+    Whole (with the comment) in the meeting's folder as `freigabe.json`, and as an audit
+    event with codes and counts only.
+    """
+    approved = bool(decision.get("approve"))
+    settings = Settings()
+    storage = TenantStorage(settings.home, draft.tenant)
+    record_file = {
+        **decision,
+        "moved": moved,
+        "flow_run_id": flow_run_id,
+        "decided_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    text = json.dumps(record_file, ensure_ascii=False, indent=2, default=str)
+    storage.write_atomic(draft_path(storage, draft, DECISION), text.encode())
+    engine = make_engine(settings.effective_database_url)
     try:
         with tenant_session(engine, draft.tenant) as session:
             record(
                 session,
                 "agenda_approved" if approved else "agenda_rejected",
-                actor=f"user:{clerk}",
+                actor=f"user:{decision.get('clerk')}",
                 flow_run_id=flow_run_id,
                 meeting=draft.meeting_id,
                 items=len(draft.items),
                 moved=moved,
-                commented=commented,
+                commented=bool(str(decision.get("comment") or "").strip()),
             )
             session.commit()
     finally:

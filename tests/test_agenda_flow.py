@@ -215,6 +215,8 @@ def test_approved_agenda_writes_every_output(started: Started) -> None:
     export = json.loads(texts["oeffentlich/tagesordnung.json"])
     assert all(item["public"] for item in export["data"])
     assert (outputs / summary.folder / "freigegeben.json").is_file()  # type: ignore[operator]
+    decision = json.loads((outputs / summary.folder / "freigabe.json").read_text())  # type: ignore[operator]
+    assert decision["comment"] == "Frau Beispiel informiert" and decision["moved"] == len(moves)
     table = json.loads(_artifacts(started.run.id)[f"agenda-outputs-{TENANT}"].data)
     assert len(table) == 8 and {row["Teil"] for row in table} == {"öffentlich", "nichtöffentlich"}
     engine = make_engine(Settings().effective_database_url)
@@ -233,6 +235,8 @@ def test_rejected_agenda_ends_without_outputs(started: Started) -> None:
     assert summary.status == "abgelehnt" and summary.files == []
     folders = list((started.home / "tenants" / TENANT / "outputs" / "sitzungen").iterdir())
     assert len(folders) == 1
-    assert sorted(p.name for p in folders[0].iterdir()) == ["entwurf.json"]  # nothing else
+    assert sorted(p.name for p in folders[0].iterdir()) == ["entwurf.json", "freigabe.json"]
+    decision = json.loads((folders[0] / "freigabe.json").read_text(encoding="utf-8"))
+    assert decision["approve"] is False and decision["clerk"] == "mk"
     artifact = _artifacts(started.run.id)[f"agenda-outputs-{TENANT}"]
     assert "abgelehnt" in artifact.data and "keine Einladung" in artifact.data

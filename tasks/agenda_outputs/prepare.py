@@ -33,7 +33,7 @@ from tasks.agenda_outputs.files import fetch_paper_files
 from tasks.agenda_outputs.word import AgendaTemplate
 from tasks.agenda_outputs.write import TEMPLATE_NAMES, OutputsResult, render_outputs, template_path
 
-DRAFT, APPROVED = "entwurf.json", "freigegeben.json"
+DRAFT, APPROVED, DECISION = "entwurf.json", "freigegeben.json", "freigabe.json"
 
 
 @dataclass(frozen=True)
