@@ -10,8 +10,9 @@ the kept draft, so that a typo is refused before the run continues.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -23,6 +24,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import StateType
+from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import aresume_flow_run
 from prefect.input import RunInput
 from pydantic import ConfigDict, Field
@@ -34,6 +36,7 @@ from tasks.agenda_outputs.corrections import apply_corrections
 from tasks.agenda_outputs.prepare import load_draft
 
 FLOW_NAME = "prepare-agenda"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class AgendaRunError(LookupError):
@@ -95,11 +98,6 @@ class PausedAgenda:
     meeting: str
 
 
-async def _read_run(flow_run_id: UUID | str) -> Any:
-    async with get_client() as client:
-        return await client.read_flow_run(UUID(str(flow_run_id)))
-
-
 async def apaused_agendas(tenant: str) -> list[PausedAgenda]:
     """The municipality's agenda runs that wait for an approval, oldest first."""
     async with get_client() as client:
@@ -111,7 +109,7 @@ async def apaused_agendas(tenant: str) -> list[PausedAgenda]:
         )
     return [
         PausedAgenda(run.id, tenant, str(run.parameters.get("meeting")))
-        for run in sorted(runs, key=lambda r: r.created or 0)
+        for run in sorted(runs, key=lambda r: r.created or _EPOCH)
         if run.parameters.get("tenant") == tenant
     ]
 
@@ -124,10 +122,12 @@ async def aresume_agenda(flow_run_id: UUID | str, approval: AgendaApproval, *, t
         CorrectionError: the corrections name unknown items or cannot be applied.
 
     """
-    run = await _read_run(flow_run_id)
-    flow_name = None
-    async with get_client() as client:
-        flow_name = (await client.read_flow(run.flow_id)).name
+    try:
+        async with get_client() as client:
+            run = await client.read_flow_run(UUID(str(flow_run_id)))
+            flow_name = (await client.read_flow(run.flow_id)).name
+    except (ValueError, ObjectNotFound):
+        raise AgendaRunError("kein Tagesordnungslauf dieser Gemeinde") from None
     if flow_name != FLOW_NAME or run.parameters.get("tenant") != tenant:
         raise AgendaRunError("kein Tagesordnungslauf dieser Gemeinde")
     if run.state is None or not run.state.is_paused():

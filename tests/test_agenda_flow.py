@@ -164,6 +164,9 @@ def test_approved_agenda_writes_every_output(started: Started) -> None:
     assert paused_agendas("nebenan") == []
     with pytest.raises(AgendaRunError):
         resume_agenda(started.run.id, AgendaApproval(approve=True, clerk="xy"), tenant="nebenan")
+    for wrong in ("00000000-0000-4000-8000-000000000000", "kein-lauf"):
+        with pytest.raises(AgendaRunError):
+            resume_agenda(wrong, AgendaApproval(approve=True, clerk="xy"), tenant=TENANT)
     with pytest.raises(CorrectionError, match="99"):
         resume_agenda(
             started.run.id,
