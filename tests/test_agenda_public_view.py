@@ -98,3 +98,22 @@ def test_corrections_keep_parts_in_order_and_move_what_was_asked(
     assert len(final.items) == len(draft.items)
     if chosen:
         assert [i.number for i in final.items] == [str(n) for n in range(1, len(numbers) + 1)]
+
+
+def test_sub_items_of_withheld_or_nonpublic_items_are_withheld_too() -> None:
+    draft = AgendaDraft(
+        tenant="t",
+        meeting_id="m",
+        items=[
+            item("1", "Bericht über die Schule", True, paper_id="p/1"),
+            item("1.1", "Empfehlung des Schulausschusses", True, parent_number="1"),
+            item("2", "Haushalt", True),
+            item("2.1", "Empfehlung zu Grundstück Flur 3", True, parent_number="9"),
+            item("3", "Radweg", True),
+            item("9", "Grundstück Flur 3", False, paper_id="p/9"),
+            item("10", "Schule: Personalsache", False, paper_id="p/1"),  # paper also public
+        ],
+    )
+    view = public_view(draft, {})
+    assert [i.number for i in view.items] == ["2", "3"]
+    assert view.withheld == ("1", "1.1", "2.1")
