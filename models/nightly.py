@@ -29,6 +29,9 @@ class CleanupSummary(BaseModel):
     archived: int = Field(0, description="decided files moved from the drop folders to the archive")
     left_waiting: int = Field(0, description="files not yet decided: stay for the next intake")
     archive_failed: int = Field(0, description="files that could not be moved (stay; retried)")
+    samples_kept: int = Field(
+        0, description="drop folders inside the project checkout (shipped samples): not touched"
+    )
     archive_days_removed: int = Field(0, description="archive day folders past their retention")
     archive_files_removed: int = 0
     tmp_removed: int = Field(0, description="leftovers of interrupted writes")

@@ -8,6 +8,8 @@
   still uploading, unknown) stay for the next intake.
 * **Archive retention**: day folders of the archive older than `archive_days` are deleted;
   nothing is lost, the originals stay in the tenant's store under their SHA-256.
+* A drop folder inside the project checkout (the demo's shipped sample inbox) is left
+  as it is, so the demo still shows its samples after a night.
 * **Leftovers**: temporary files of interrupted writes in the tenant's `tmp/` older than
   six hours (a running write is younger) are deleted.
 
@@ -32,7 +34,7 @@ from connectors.dropfolder import DropFile, scan
 from connectors.storage import TenantStorage
 from models.db import Document, DocumentStatus
 from models.nightly import CleanupSummary
-from models.settings import Settings
+from models.settings import PROJECT_ROOT, Settings
 from models.tenant import Tenant
 
 log = logging.getLogger("amtsflow.cleanup")
@@ -148,6 +150,9 @@ def clean_up(
     for source in tenant.intake_sources:
         if not source.path.is_dir():
             continue  # the intake step reports a missing folder
+        if source.path.resolve().is_relative_to(PROJECT_ROOT):
+            summary.samples_kept += 1  # the demo's sample inbox stays as shipped
+            continue
         archive_decided(settings, tenant, source.path, today, summary)
         expire_archive(source.path, today, archive_days, summary)
     remove_leftovers(storage, time.time(), summary)

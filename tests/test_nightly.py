@@ -212,3 +212,13 @@ def test_reasons_are_scrubbed_of_paths_addresses_and_numbers() -> None:
     assert line.startswith("FileNotFoundError: [Errno 2]")
     for personal in ("/srv", "Hans", "hans.meier", "3704", "zweite"):
         assert personal not in line
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_shipped_sample_inbox_is_never_archived(amtsflow_env: Path, database_url: str) -> None:
+    before = sorted(p.name for p in SAMPLE_INBOX.iterdir())
+    settings = Settings()
+    tenant = load_tenant("musterstadt", settings.tenants)  # its drop folder: samples/...
+    summary = clean_up(settings, tenant, archive_days=90)
+    assert summary.samples_kept == 1 and summary.archived == 0
+    assert sorted(p.name for p in SAMPLE_INBOX.iterdir()) == before
