@@ -154,9 +154,10 @@ def tenants_validate(
 @app.command("demo")
 def demo(
     port: Annotated[int, typer.Option(help="Port des lokalen Prefect-Servers")] = 4200,
+    web_port: Annotated[int, typer.Option(help="Port der Weboberfläche")] = 8400,
 ) -> None:
-    """Die Demo: Posteingang von Musterstadt auf SQLite und lokalem Prefect-Server."""
-    raise typer.Exit(demo_module.run_demo(port))
+    """Die Demo: Posteingang von Musterstadt, dann Weboberfläche für die Sachbearbeitung."""
+    raise typer.Exit(demo_module.run_demo(port, web_port))
 
 
 def main() -> None:

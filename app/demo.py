@@ -84,7 +84,7 @@ def ensure_prefect_server(home: Path, port: int) -> str:
     raise RuntimeError("Prefect-Server antwortet nicht")
 
 
-def run_demo(port: int) -> int:
+def run_demo(port: int, web_port: int = 8400) -> int:
     """Run the demo; returns the process exit code."""
     settings = Settings()
     home = settings.home.resolve()
@@ -137,4 +137,7 @@ def run_demo(port: int) -> int:
         f"  Quarantäne:  .venv/bin/amtsflow quarantine list --tenant {TENANT}\n"
         "  Ein zweiter Lauf (gleiche Dateien) legt nichts doppelt an: alles wird Duplikat.\n"
     )
+    from app.demo_web import start_web_part
+
+    start_web_part(home, env, TENANT, web_port)
     return 0
