@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from app.web.accounts import save_user
 from app.web.server import create_app
 from app.web.settings import WebSettings
 from connectors.database import tenant_session
-from models.db import Tenant
+from models.db import Case, Classification, Document, ReviewItem, Tenant
 
 TENANTS = {"musterstadt": "Stadt Musterstadt", "nebenan": "Gemeinde Nebenan"}
 PASSWORD = "Gutes-Passwort-2026"  # test accounts only
@@ -108,6 +109,57 @@ def create_deployment(api_url: str, flow_name: str, tenant: str) -> str:
         response.raise_for_status()
         deployment_id: str = response.json()["id"]
         return deployment_id
+
+
+def seed_tenant(world: WebWorld, tenant: str, n: int = 3) -> dict[str, list[int]]:
+    """Cases with acknowledgements and one open review item per tenant."""
+    out = world.home / "tenants" / tenant / "outputs" / "eingangsbestaetigungen"
+    out.mkdir(parents=True, exist_ok=True)
+    ids: dict[str, list[int]] = {"cases": [], "reviews": []}
+    with tenant_session(world.engine, tenant) as s:
+        for i in range(n):
+            doc = Document(sha256=f"{tenant[:2]}{i:062d}", size=10, source_name=f"antrag-{i}.pdf")
+            s.add(doc)
+            s.flush()
+            ack = out / f"{tenant}-{i}.docx"
+            ack.write_bytes(f"DOCX {tenant} {i}".encode())
+            case = Case(
+                file_number=f"{tenant.upper()}-2026-{i:05d}",
+                form_type="gewerbeanmeldung" if i % 2 else "hundesteuer_anmeldung",
+                department_code="32.10",
+                document_id=doc.id,
+                data={},
+                acknowledgement=str(ack.relative_to(world.home / "tenants" / tenant)),
+                created_at=datetime.now(UTC) - timedelta(days=i),
+            )
+            s.add(case)
+            s.flush()
+            ids["cases"].append(case.id)
+        doc = Document(sha256=f"{tenant[:2]}r".ljust(64, "0"), size=5, source_name="brief.pdf")
+        s.add(doc)
+        s.flush()
+        s.add(
+            Classification(
+                document_id=doc.id,
+                status="review",
+                suggestion="Rechnung",
+                confidence=0.4,
+                backend="trained",
+                reasons=["wenig Text"],
+            )
+        )
+        item = ReviewItem(
+            kind="classification",
+            subject_id=doc.id,
+            suggestion="Rechnung",
+            confidence=0.4,
+            reasons=["wenig Text"],
+            options=["Rechnung", "Antrag", "Sonstiges"],
+        )
+        s.add(item)
+        s.commit()
+        ids["reviews"].append(item.id)
+    return ids
 
 
 @pytest.fixture(name="web_world")

@@ -7,65 +7,14 @@ Every test guesses or tampers: ids of the other municipality typed into URLs, a 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import select
 
 from connectors.database import tenant_session
-from models.db import AuditEvent, Case, Classification, Document, ReviewItem
-from tests.conftest_web import WebWorld, csrf_of, web_world_fixture  # noqa: F401
-
-
-def _seed(world: WebWorld, tenant: str, n: int = 3) -> dict[str, list[int]]:
-    """Cases with acknowledgements and one open review item per tenant."""
-    out = world.home / "tenants" / tenant / "outputs" / "eingangsbestaetigungen"
-    out.mkdir(parents=True, exist_ok=True)
-    ids: dict[str, list[int]] = {"cases": [], "reviews": []}
-    with tenant_session(world.engine, tenant) as s:
-        for i in range(n):
-            doc = Document(sha256=f"{tenant[:2]}{i:062d}", size=10, source_name=f"antrag-{i}.pdf")
-            s.add(doc)
-            s.flush()
-            ack = out / f"{tenant}-{i}.docx"
-            ack.write_bytes(f"DOCX {tenant} {i}".encode())
-            case = Case(
-                file_number=f"{tenant.upper()}-2026-{i:05d}",
-                form_type="gewerbeanmeldung" if i % 2 else "hundesteuer_anmeldung",
-                department_code="32.10",
-                document_id=doc.id,
-                data={},
-                acknowledgement=str(ack.relative_to(world.home / "tenants" / tenant)),
-                created_at=datetime.now(UTC) - timedelta(days=i),
-            )
-            s.add(case)
-            s.flush()
-            ids["cases"].append(case.id)
-        doc = Document(sha256=f"{tenant[:2]}r".ljust(64, "0"), size=5, source_name="brief.pdf")
-        s.add(doc)
-        s.flush()
-        s.add(
-            Classification(
-                document_id=doc.id,
-                status="review",
-                suggestion="Rechnung",
-                confidence=0.4,
-                backend="trained",
-                reasons=["wenig Text"],
-            )
-        )
-        item = ReviewItem(
-            kind="classification",
-            subject_id=doc.id,
-            suggestion="Rechnung",
-            confidence=0.4,
-            reasons=["wenig Text"],
-            options=["Rechnung", "Antrag", "Sonstiges"],
-        )
-        s.add(item)
-        s.commit()
-        ids["reviews"].append(item.id)
-    return ids
+from models.db import AuditEvent, Classification, ReviewItem
+from tests.conftest_web import WebWorld, csrf_of, seed_tenant, web_world_fixture  # noqa: F401
 
 
 def test_processes_and_start_forms_of_another_tenant_do_not_exist(web_world: WebWorld) -> None:
@@ -150,8 +99,8 @@ def test_start_form_validates_in_german(web_world: WebWorld) -> None:
 
 
 def test_review_decisions_touch_only_the_own_queue(web_world: WebWorld) -> None:
-    own = _seed(web_world, "musterstadt")["reviews"][0]
-    foreign = _seed(web_world, "nebenan")["reviews"][0]
+    own = seed_tenant(web_world, "musterstadt")["reviews"][0]
+    foreign = seed_tenant(web_world, "nebenan")["reviews"][0]
     anna = web_world.login("anna")
     queue = anna.get("/pruefen")
     assert f'id="korrektur-{own}"' in queue.text and f'id="korrektur-{foreign}"' not in queue.text
@@ -181,8 +130,8 @@ def test_review_decisions_touch_only_the_own_queue(web_world: WebWorld) -> None:
 
 
 def test_cases_and_downloads_of_another_tenant_stay_hidden(web_world: WebWorld) -> None:
-    own = _seed(web_world, "musterstadt")["cases"]
-    foreign = _seed(web_world, "nebenan")["cases"]
+    own = seed_tenant(web_world, "musterstadt")["cases"]
+    foreign = seed_tenant(web_world, "nebenan")["cases"]
     anna = web_world.login("anna")
     page = anna.get("/vorgaenge")
     assert page.status_code == 200 and "MUSTERSTADT-2026-00000" in page.text
