@@ -138,6 +138,7 @@ def test_docx_read_back_public_without_and_full_with_the_nonpublic_part(tmp_path
     full_rows = [t for t in full if t.count("|") == 2]
     assert any(r.startswith("Nichtöffentlicher Teil") for r in full_rows)
     assert f"7|{SECRET_TITLE}|VO/2026/105" in full_rows
+    assert not any("{{" in t or "}}" in t for t in public + full)  # every placeholder filled
     agenda = _docx_text(folder / "oeffentlich" / "tagesordnung.docx")
     assert "Tagesordnung" in agenda[1] and "6|Mitteilungen und Anfragen|" in agenda
 
