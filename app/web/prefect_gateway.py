@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 
 from models.deployment_plan import tenant_tag
+
+T = TypeVar("T")
+#: How long lists that change by the minute are served from memory (seconds).
+LIST_TTL_S = 3.0
+#: A finished run (and its artifacts) no longer changes: kept a little longer.
+FINAL_TTL_S = 30.0
+FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 
 
 class NotFoundError(LookupError):
@@ -31,14 +38,6 @@ class PrefectRejectedError(ValueError):
     """The Prefect server refused a request (e.g. parameters invalid, run not paused)."""
 
 
-@dataclass(frozen=True)
-class RunPage:
-    """One page of a tenant's runs."""
-
-    runs: list[dict[str, Any]]
-    total: int
-
-
 class PrefectGateway:
     """A municipality-aware client of the Prefect REST API."""
 
@@ -49,6 +48,29 @@ class PrefectGateway:
         self._lock = threading.Lock()
         self._deployments: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self._flow_names: dict[str, str] = {}
+        self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+    def _cached(self, key: tuple[Any, ...], ttl: float, load: Callable[[], T]) -> T:
+        """A value loaded at most once per `ttl` seconds (many clerks, one municipality)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and now - hit[0] < ttl:
+                value: T = hit[1]
+                return value
+        value = load()
+        with self._lock:
+            self._cache[key] = (now, value)
+            if len(self._cache) > 2000:  # bounded: drop the oldest half
+                for old in sorted(self._cache, key=lambda k: self._cache[k][0])[:1000]:
+                    del self._cache[old]
+        return value
+
+    def forget(self, tenant: str) -> None:
+        """Drop the tenant's cached lists (after it started or decided something)."""
+        with self._lock:
+            for key in [k for k in self._cache if k[1] == tenant]:
+                del self._cache[key]
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -90,8 +112,16 @@ class PrefectGateway:
         return found
 
     def deployment(self, tenant: str, deployment_id: str) -> dict[str, Any]:
-        """One deployment of the tenant (NotFoundError for any other)."""
-        found = self._read_owned(f"/deployments/{_uuid(deployment_id)}", tenant)
+        """One deployment of the tenant (NotFoundError for any other).
+
+        Served from the tenant's cached list when it is there (the list holds only the
+        tenant's own deployments); otherwise read and checked by its tag.
+        """
+        wanted = _uuid(deployment_id)
+        for cached in self.deployments(tenant):
+            if cached["id"] == wanted:
+                return cached
+        found = self._read_owned(f"/deployments/{wanted}", tenant)
         found["flow_name"] = self.flow_names([found["flow_id"]]).get(found["flow_id"], "")
         return found
 
@@ -123,24 +153,47 @@ class PrefectGateway:
     def _run_filter(self, tenant: str, **extra: Any) -> dict[str, Any]:
         return {"tags": {"all_": [tenant_tag(tenant)]}, **extra}
 
-    def runs(self, tenant: str, *, offset: int, limit: int) -> RunPage:
-        """A page of the tenant's runs, newest first, with their flow names."""
+    def count_runs(self, tenant: str) -> int:
+        """How many runs the tenant has."""
         body = {"flow_runs": self._run_filter(tenant)}
-        total = int(self._call("POST", "/flow_runs/count", body))
-        runs: list[dict[str, Any]] = self._call(
-            "POST",
-            "/flow_runs/filter",
-            {**body, "sort": "EXPECTED_START_TIME_DESC", "offset": offset, "limit": limit},
+        return self._cached(
+            ("count", tenant),
+            LIST_TTL_S,
+            lambda: int(self._call("POST", "/flow_runs/count", body)),
         )
+
+    def list_runs(self, tenant: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
+        """A page of the tenant's runs, newest first, with their flow names."""
+        body = {
+            "flow_runs": self._run_filter(tenant),
+            "sort": "EXPECTED_START_TIME_DESC",
+            "offset": offset,
+            "limit": limit,
+        }
+        runs: list[dict[str, Any]] = self._cached(
+            ("runs", tenant, offset, limit),
+            LIST_TTL_S,
+            lambda: self._call("POST", "/flow_runs/filter", body),
+        )
+        runs = [r for r in runs if tenant_tag(tenant) in r.get("tags", [])]
         names = self.flow_names([r["flow_id"] for r in runs])
         for r in runs:
             r["flow_name"] = names.get(r["flow_id"], "")
-        return RunPage(runs=runs, total=total)
+        return runs
 
     def run(self, tenant: str, run_id: str) -> dict[str, Any]:
         """One run of the tenant (NotFoundError for any other)."""
+        key = ("run", tenant, _uuid(run_id))
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < FINAL_TTL_S:
+            cached: dict[str, Any] = hit[1]
+            return cached
         found = self._read_owned(f"/flow_runs/{_uuid(run_id)}", tenant)
         found["flow_name"] = self.flow_names([found["flow_id"]]).get(found["flow_id"], "")
+        if (found.get("state") or {}).get("type") in FINAL_STATES:
+            with self._lock:
+                self._cache[key] = (time.monotonic(), found)
         return found
 
     def paused_runs(self, tenant: str, flow_names: list[str]) -> list[dict[str, Any]]:
@@ -151,7 +204,11 @@ class PrefectGateway:
             "sort": "EXPECTED_START_TIME_ASC",
             "limit": 200,
         }
-        runs: list[dict[str, Any]] = self._call("POST", "/flow_runs/filter", body)
+        runs: list[dict[str, Any]] = self._cached(
+            ("paused", tenant, tuple(flow_names)),
+            LIST_TTL_S,
+            lambda: self._call("POST", "/flow_runs/filter", body),
+        )
         names = self.flow_names([r["flow_id"] for r in runs])
         for r in runs:
             r["flow_name"] = names.get(r["flow_id"], "")
@@ -170,12 +227,13 @@ class PrefectGateway:
         )
         return done, total
 
-    def artifacts(self, run_id: str) -> list[dict[str, Any]]:
+    def artifacts(self, run_id: str, *, final: bool = False) -> list[dict[str, Any]]:
         """The run's artifacts (tables, markdown, progress), newest first."""
-        found: list[dict[str, Any]] = self._call(
-            "POST",
-            "/artifacts/filter",
-            {"artifacts": {"flow_run_id": {"any_": [run_id]}}, "sort": "CREATED_DESC"},
+        body = {"artifacts": {"flow_run_id": {"any_": [run_id]}}, "sort": "CREATED_DESC"}
+        found: list[dict[str, Any]] = self._cached(
+            ("artifacts", "", run_id),
+            FINAL_TTL_S if final else LIST_TTL_S,
+            lambda: self._call("POST", "/artifacts/filter", body),
         )
         return found
 

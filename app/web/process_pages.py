@@ -80,6 +80,7 @@ async def start_submit(request: Request) -> Response:
                 run["id"],
                 deployment["flow_name"],
             )
+            web.gateway.forget(identity.tenant)  # the clerk's lists show the new run at once
             return redirect(f"/laeufe/{run['id']}")
     return render(
         request,

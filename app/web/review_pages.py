@@ -137,6 +137,7 @@ async def review_decide(request: Request) -> Response:
     except PrefectRejectedError as exc:
         data = await in_thread(_queue, web, identity.tenant, 1)
         return render(request, "review.html", status_code=409, error=str(exc), **data)
+    web.gateway.forget(identity.tenant)
     return redirect(f"/pruefen?meldung={notice}")
 
 
@@ -191,6 +192,7 @@ async def agenda_decide(request: Request) -> Response:
         message = _plain(exc)
         data = await in_thread(_queue, web, identity.tenant, 1)
         return render(request, "review.html", status_code=422, error=message, **data)
+    web.gateway.forget(identity.tenant)
     return redirect(f"/pruefen?meldung={notice}")
 
 

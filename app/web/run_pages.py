@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from itertools import zip_longest
@@ -30,9 +31,12 @@ async def run_list(request: Request) -> Response:
     identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
     page = page_number(request)
     size = web.settings.page_size
-    found = await in_thread(web.gateway.runs, identity.tenant, offset=(page - 1) * size, limit=size)
-    pages = max(1, math.ceil(found.total / size))
-    return render(request, "runs.html", runs=found.runs, total=found.total, page=page, pages=pages)
+    total, runs = await asyncio.gather(
+        in_thread(web.gateway.count_runs, identity.tenant),
+        in_thread(web.gateway.list_runs, identity.tenant, offset=(page - 1) * size, limit=size),
+    )
+    pages = max(1, math.ceil(total / size))
+    return render(request, "runs.html", runs=runs, total=total, page=page, pages=pages)
 
 
 def _run_documents(engine: Any, tenant: str, run_id: str) -> tuple[list[Any], int]:
@@ -64,31 +68,35 @@ def artifact_view(artifact: dict[str, Any]) -> dict[str, Any]:
     return {"title": title, "headers": [], "rows": [], "text": str(data or "")}
 
 
-def _details(web: Any, tenant: str, run_id: str) -> dict[str, Any]:
-    run = web.gateway.run(tenant, run_id)
-    artifacts = [artifact_view(a) for a in web.gateway.artifacts(run["id"])]
-    done, total = web.gateway.task_progress(run["id"])
-    cases, case_count = _run_documents(web.engine, tenant, run["id"])
-    return {
-        "run": run,
-        "artifacts": artifacts,
-        "progress": (done, total),
-        "cases": cases,
-        "case_count": case_count,
-        "explanation": explain_failure(run),
-        "final": (run.get("state") or {}).get("type") in FINAL,
-    }
-
-
 async def run_detail(request: Request) -> Response:
     """GET /laeufe/{run_id}: state, progress, artifacts, documents, plain-words failure."""
     web = ctx(request)
     identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
-    try:
-        details = await in_thread(_details, web, identity.tenant, request.path_params["run_id"])
+    try:  # ownership first: nothing else is read for a foreign or unknown id
+        run = await in_thread(web.gateway.run, identity.tenant, request.path_params["run_id"])
     except NotFoundError as exc:
         raise HTTPException(404) from exc
-    return render(request, "run.html", **details)
+    final = (run.get("state") or {}).get("type") in FINAL
+    artifacts, progress, (cases, case_count) = await asyncio.gather(
+        in_thread(web.gateway.artifacts, run["id"], final=final),
+        in_thread(web.gateway.task_progress, run["id"]) if not final else _none(),
+        in_thread(_run_documents, web.engine, identity.tenant, run["id"]),
+    )
+    return render(
+        request,
+        "run.html",
+        run=run,
+        artifacts=[artifact_view(a) for a in artifacts],
+        progress=progress or (0, 0),
+        cases=cases,
+        case_count=case_count,
+        explanation=explain_failure(run),
+        final=final,
+    )
+
+
+async def _none() -> None:
+    return None
 
 
 def _acknowledgement(web: Any, tenant: str, case_id: int, actor: str) -> tuple[Path, str] | None:
