@@ -27,7 +27,8 @@ def intake(
         str | None,
         parameter(
             "Eingangsordner",
-            "Name einer eingetragenen Eingangsquelle oder Pfad eines Ordners; "
+            "Name einer eingetragenen Eingangsquelle oder Pfad eines Ordners der Gemeinde "
+            "(im Datenordner oder einem Eingangsordner); "
             "leer: die erste Eingangsquelle der Gemeinde",
         ),
     ] = None,
