@@ -51,6 +51,7 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 #: Every page the issue names, as the journey visits it.
 PAGES = (
     "Anmeldung",
+    "Anmeldung mit Fehler",
     "Prozesse",
     "Startformular",
     "Läufe",
@@ -58,6 +59,7 @@ PAGES = (
     "Prüfen",
     "Vorgänge",
     "Benutzerverwaltung",
+    "Barrierefreiheit",
 )
 
 
@@ -152,6 +154,14 @@ def _login(page: Page, web: Web, username: str, shots: Screenshots | None = None
     if shots is not None:
         web.check(page, "Anmeldung")
         shots(page, "anmeldung")
+        # A wrong password first: the error must be announced and accessible too.
+        page.locator("#tenant").select_option(TENANT)
+        page.locator("#username").fill(username)
+        page.locator("#password").fill("falsches-Passwort-123")
+        page.get_by_role("button", name="Anmelden").click()
+        expect(page.locator(".error-summary[role=alert]")).to_be_visible()
+        web.check(page, "Anmeldung mit Fehler")
+        shots(page, "anmeldung-fehler")
     page.locator("#tenant").select_option(TENANT)
     page.locator("#username").fill(username)
     page.locator("#password").fill(web.passwords[username])
@@ -268,6 +278,10 @@ def test_clerk_and_reviewer_journey(web: Web, page: Page, screenshots: Screensho
         expect(page.get_by_text(username, exact=True).first).to_be_visible()
     web.check(page, "Benutzerverwaltung")
     screenshots(page, "benutzer")
+    page.get_by_role("link", name="Erklärung zur Barrierefreiheit").click()
+    expect(page).to_have_url(f"{web.url}/barrierefreiheit")
+    web.check(page, "Barrierefreiheit")
+    screenshots(page, "barrierefreiheit")
 
 
 @pytest.mark.parametrize("name", PAGES)
