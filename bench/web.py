@@ -14,7 +14,9 @@ Then 20 concurrent users (one thread and one HTTP connection each, each logged i
 own account) request every page in turn for `--rounds` rounds. Figures per page: median
 and p95 of the full request (render + transfer), target < 300 ms median. Baseline in the
 same run: the static accessibility statement of the same app (same middleware, session-less
-template render), and the ratio of each page's median to it.
+template render), and the ratio of each page's median to it. The pages cache what changes
+slowly (deployments 10 s, run lists 3 s, finished runs 30 s); the same load is then run
+against a second server process with every cache off (`uncached_*`), for comparison.
 
     .venv/bin/python bench/web.py [--cases 10000] [--runs 5000] [--users 20] [--rounds 8]
 
@@ -89,9 +91,8 @@ class Stack:
 
     def __init__(self, prefect_db: str) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="amtsflow-bench-web-"))
-        self.prefect_port, self.web_port = _free_port(), _free_port()
+        self.prefect_port = _free_port()
         self.api_url = f"http://127.0.0.1:{self.prefect_port}/api"
-        self.web_url = f"http://127.0.0.1:{self.web_port}"
         self.prefect_db = prefect_db
         self.pg_name: str | None = None
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -112,11 +113,17 @@ class Stack:
             env["PREFECT_API_DATABASE_CONNECTION_URL"] = f"{base}/{self.pg_name}"
         return env
 
-    def _spawn(self, command: list[str], name: str, health: str) -> None:
+    def _spawn(
+        self, command: list[str], name: str, health: str, extra: dict[str, str] | None = None
+    ) -> None:
         log = self.home / f"{name}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                command, env=self.env(), stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
+                command,
+                env={**self.env(), **(extra or {})},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
             )
         self.procs.append(proc)
         _wait(health, proc, log)
@@ -132,9 +139,18 @@ class Stack:
         command += ["--port", str(self.prefect_port), "--no-services"]
         self._spawn(command, "prefect", f"{self.api_url}/health")
 
-    def start_web(self) -> None:
-        command = [str(BIN / "amtsflow"), "web", "--host", "127.0.0.1"]
-        self._spawn([*command, "--port", str(self.web_port)], "web", f"{self.web_url}/health")
+    def start_web(self, *, caches: bool = True) -> str:
+        """Start `amtsflow web` on a fresh port; without caches every page asks Prefect."""
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        extra = (
+            {}
+            if caches
+            else {"AMTSFLOW_WEB_LIST_CACHE_S": "0", "AMTSFLOW_WEB_DEPLOYMENTS_CACHE_S": "0"}
+        )
+        command = [str(BIN / "amtsflow"), "web", "--host", "127.0.0.1", "--port", str(port)]
+        self._spawn(command, f"web-{port}", f"{url}/health", extra)
+        return url
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
@@ -367,7 +383,7 @@ def main() -> None:
         print(f"runs created in {figures['runs_create_s']} s", file=sys.stderr)
         seed_s, users = _seed_database(stack, args.cases, args.users)
         figures["seed_db_s"] = round(seed_s, 1)
-        stack.start_web()
+        web_url = stack.start_web()
         with httpx.Client(base_url=stack.api_url) as api:
             some_run = api.post(
                 "/flow_runs/filter", json={"limit": 1, "sort": "EXPECTED_START_TIME_DESC"}
@@ -385,7 +401,7 @@ def main() -> None:
             "vorgaenge_page_200": "/vorgaenge?seite=200",
             "vorgaenge_dates": "/vorgaenge?von=2026-01-01&bis=2026-12-31&formular=sondernutzung",
         }
-        timings, errors, wall = asyncio.run(_load(stack.web_url, users, pages, args.rounds))
+        timings, errors, wall = asyncio.run(_load(web_url, users, pages, args.rounds))
         medians = {name: round(statistics.median(v), 1) for name, v in timings.items()}
         baseline = medians["baseline_static"]
         figures["median_ms"] = medians
@@ -399,6 +415,15 @@ def main() -> None:
         page_medians = [m for name, m in medians.items() if name != "baseline_static"]
         figures["worst_page_median_ms"] = max(page_medians)
         figures["all_pages_under_target"] = max(page_medians) < 300 and errors == 0
+        # The same load on a second server process with every cache off: what a page
+        # costs when each request asks Prefect and the database afresh.
+        uncached_url = stack.start_web(caches=False)
+        rounds = max(1, args.rounds // 2)
+        raw, raw_errors, _ = asyncio.run(_load(uncached_url, users, pages, rounds))
+        figures["uncached_rounds"] = rounds
+        figures["uncached_median_ms"] = {n: round(statistics.median(v), 1) for n, v in raw.items()}
+        figures["uncached_p95_ms"] = {n: round(_p95(v), 1) for n, v in raw.items()}
+        figures["uncached_errors"] = raw_errors
     finally:
         stack.stop()
     print(json.dumps(figures, ensure_ascii=False))

@@ -153,3 +153,22 @@ def test_cases_and_downloads_of_another_tenant_stay_hidden(web_world: WebWorld) 
     with tenant_session(web_world.engine, "musterstadt") as s:
         event = s.scalar(select(AuditEvent).where(AuditEvent.action == "document_downloaded"))
         assert event is not None and event.actor == "user:anna" and event.case_id == own[0]
+
+
+def test_agenda_approvals_of_other_runs_are_404(web_world: WebWorld) -> None:
+    foreign = web_world.deployments[("nebenan", "intake")]
+    foreign_run = httpx.post(
+        f"{web_world.api_url}/deployments/{foreign}/create_flow_run", json={}
+    ).json()
+    own = web_world.deployments[("musterstadt", "intake")]
+    own_intake = httpx.post(
+        f"{web_world.api_url}/deployments/{own}/create_flow_run", json={}
+    ).json()
+    anna = web_world.login("anna")
+    token = csrf_of(anna.get("/pruefen").text)
+    form = {"csrf_token": token, "approve": "ja", "make_nonpublic": "7"}
+    # another tenant's run, an own run that is no agenda run, an invented id: all 404
+    for run_id in (foreign_run["id"], own_intake["id"], str(uuid.uuid4()), "x"):
+        assert anna.post(f"/pruefen/tagesordnung/{run_id}", data=form).status_code == 404
+    state = httpx.get(f"{web_world.api_url}/flow_runs/{foreign_run['id']}").json()["state"]
+    assert state["type"] == "SCHEDULED"  # untouched

@@ -41,10 +41,19 @@ class PrefectRejectedError(ValueError):
 class PrefectGateway:
     """A municipality-aware client of the Prefect REST API."""
 
-    def __init__(self, api_url: str, *, timeout_s: float = 15.0, cache_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        timeout_s: float = 15.0,
+        cache_s: float = 10.0,
+        list_cache_s: float = LIST_TTL_S,
+    ) -> None:
         self.api_url = api_url.rstrip("/")
         self._client = httpx.Client(base_url=self.api_url, timeout=timeout_s)
         self._cache_s = cache_s
+        self._list_ttl = list_cache_s
+        self._final_ttl = FINAL_TTL_S if list_cache_s > 0 else 0.0
         self._lock = threading.Lock()
         self._deployments: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self._flow_names: dict[str, str] = {}
@@ -158,7 +167,7 @@ class PrefectGateway:
         body = {"flow_runs": self._run_filter(tenant)}
         return self._cached(
             ("count", tenant),
-            LIST_TTL_S,
+            self._list_ttl,
             lambda: int(self._call("POST", "/flow_runs/count", body)),
         )
 
@@ -172,7 +181,7 @@ class PrefectGateway:
         }
         runs: list[dict[str, Any]] = self._cached(
             ("runs", tenant, offset, limit),
-            LIST_TTL_S,
+            self._list_ttl,
             lambda: self._call("POST", "/flow_runs/filter", body),
         )
         runs = [r for r in runs if tenant_tag(tenant) in r.get("tags", [])]
@@ -186,7 +195,7 @@ class PrefectGateway:
         key = ("run", tenant, _uuid(run_id))
         with self._lock:
             hit = self._cache.get(key)
-        if hit is not None and time.monotonic() - hit[0] < FINAL_TTL_S:
+        if hit is not None and time.monotonic() - hit[0] < self._final_ttl:
             cached: dict[str, Any] = hit[1]
             return cached
         found = self._read_owned(f"/flow_runs/{_uuid(run_id)}", tenant)
@@ -206,7 +215,7 @@ class PrefectGateway:
         }
         runs: list[dict[str, Any]] = self._cached(
             ("paused", tenant, tuple(flow_names)),
-            LIST_TTL_S,
+            self._list_ttl,
             lambda: self._call("POST", "/flow_runs/filter", body),
         )
         names = self.flow_names([r["flow_id"] for r in runs])
@@ -232,7 +241,7 @@ class PrefectGateway:
         body = {"artifacts": {"flow_run_id": {"any_": [run_id]}}, "sort": "CREATED_DESC"}
         found: list[dict[str, Any]] = self._cached(
             ("artifacts", "", run_id),
-            FINAL_TTL_S if final else LIST_TTL_S,
+            self._final_ttl if final else self._list_ttl,
             lambda: self._call("POST", "/artifacts/filter", body),
         )
         return found

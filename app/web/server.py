@@ -115,7 +115,10 @@ def create_app(
     """Build the application for one database, one Prefect API and one data folder."""
     settings = settings or WebSettings()
     gateway = PrefectGateway(
-        api_url, timeout_s=settings.prefect_timeout_s, cache_s=settings.deployments_cache_s
+        api_url,
+        timeout_s=settings.prefect_timeout_s,
+        cache_s=settings.deployments_cache_s,
+        list_cache_s=settings.list_cache_s,
     )
 
     @asynccontextmanager

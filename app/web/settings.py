@@ -20,6 +20,9 @@ class WebSettings(BaseSettings):
     max_failures_account: int = Field(default=5, ge=1)
     max_failures_ip: int = Field(default=20, ge=1)
     deployments_cache_s: float = Field(default=10.0, ge=0, description="Prozesse list cache")
+    list_cache_s: float = Field(
+        default=3.0, ge=0, description="Runs and paused-runs lists; 0 switches all caches off"
+    )
     page_size: int = Field(default=25, ge=5, le=200)
     prefect_timeout_s: float = Field(default=15.0, gt=0)
     trust_proxy: bool = Field(
