@@ -23,6 +23,9 @@ from sqlalchemy import Engine  # noqa: E402
 
 from connectors.database import make_engine, upgrade  # noqa: E402
 
+# One Playwright/Chromium for the whole session, shared by every browser test module.
+pytest_plugins = ["tests.conftest_browser"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FIXTURES = SHARED / "fixtures"

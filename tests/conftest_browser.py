@@ -1,7 +1,7 @@
 """Shared material for the browser tests: Debian's Chromium driven by Playwright, screenshots
 kept on disk, and the axe-core accessibility check.
 
-Not a pytest conftest (the lead owns tests/conftest.py); the test modules import it.
+Registered as a plugin by tests/conftest.py (`pytest_plugins`), so the session has one browser.
 
 Nothing here downloads a browser: Playwright launches `/usr/bin/chromium`, which
 `python3 bootstrap.py test` installs from Debian's packages. axe-core is vendored in

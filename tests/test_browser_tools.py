@@ -14,16 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Page
 
-from tests.conftest_browser import (  # noqa: F401  (the fixtures register by import)
-    CHROMIUM,
-    Screenshots,
-    axe_violations,
-    browser_fixture,
-    context_fixture,
-    describe_violations,
-    page_fixture,
-    screenshots_fixture,
-)
+from tests.conftest_browser import CHROMIUM, Screenshots, axe_violations, describe_violations
 
 BAD = """<!doctype html><html><head><link rel="stylesheet" href="/bad.css"></head><body>
 <img src="/logo.png"><form><input name="plz"></form>

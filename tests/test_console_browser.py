@@ -15,13 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest_browser import (  # noqa: F401  (the fixtures register by import)
-    Screenshots,
-    browser_fixture,
-    context_fixture,
-    page_fixture,
-    screenshots_fixture,
-)
+from tests.conftest_browser import Screenshots
 from tests.prefect_server import Deployed, deployed_server
 
 
@@ -83,7 +77,9 @@ def _expect_german_form(page: Page, deployment: dict[str, Any]) -> list[str]:
         assert title and title.lower() != name.lower().replace("_", " "), (
             f"parameter {name!r} has no German title: {title!r}"
         )
-        expect(page.get_by_text(title, exact=False).first).to_be_visible()
+        # The field's label: the title alone, or with Prefect's "(Optional)" suffix.
+        label = re.compile(rf"^\s*{re.escape(title)}( \(Optional\))?\s*$")
+        expect(page.get_by_text(label).first).to_be_visible()
         if prop.get("description"):
             expect(page.get_by_text(prop["description"], exact=True).first).to_be_visible()
         titles.append(title)

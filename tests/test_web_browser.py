@@ -26,15 +26,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest_browser import (  # noqa: F401  (the fixtures register by import)
-    Screenshots,
-    axe_violations,
-    browser_fixture,
-    context_fixture,
-    describe_violations,
-    page_fixture,
-    screenshots_fixture,
-)
+from tests.conftest_browser import Screenshots, axe_violations, describe_violations
 from tests.prefect_server import (
     PREFECT,
     ROOT,
