@@ -32,7 +32,7 @@ from pydantic import ConfigDict, Field
 from connectors.storage import TenantStorage
 from models.parameter_field import parameter
 from models.settings import Settings
-from tasks.agenda_outputs.corrections import apply_corrections
+from tasks.agenda_outputs.corrections import CorrectionError, apply_corrections
 from tasks.agenda_outputs.prepare import load_draft
 
 FLOW_NAME = "prepare-agenda"
@@ -40,7 +40,11 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class AgendaRunError(LookupError):
-    """The run is not a paused agenda preparation of this municipality."""
+    """The approval cannot go to this run (message in German, fit for the clerk)."""
+
+
+class ApprovalInputError(AgendaRunError):
+    """The corrections name items the draft does not have, or cannot move them."""
 
 
 class AgendaApproval(RunInput):
@@ -119,7 +123,8 @@ async def aresume_agenda(flow_run_id: UUID | str, approval: AgendaApproval, *, t
 
     Raises:
         AgendaRunError: not a paused prepare-agenda run of this municipality.
-        CorrectionError: the corrections name unknown items or cannot be applied.
+        ApprovalInputError (an AgendaRunError): the corrections name unknown items or
+            cannot be applied; nothing was sent, the run still waits.
 
     """
     try:
@@ -135,7 +140,10 @@ async def aresume_agenda(flow_run_id: UUID | str, approval: AgendaApproval, *, t
     if approval.approve:
         draft = load_draft(TenantStorage(Settings().home, tenant), str(run.parameters["meeting"]))
         if draft is not None:
-            apply_corrections(draft, approval.make_nonpublic, approval.make_public)
+            try:
+                apply_corrections(draft, approval.make_nonpublic, approval.make_public)
+            except CorrectionError as exc:
+                raise ApprovalInputError(str(exc)) from exc
     await aresume_flow_run(run.id, run_input=approval.model_dump(mode="json"))
 
 

@@ -25,10 +25,15 @@ from sqlalchemy import select
 
 from connectors.database import make_engine, tenant_session
 from connectors.storage import TenantStorage
-from flows.agenda_approval import AgendaApproval, AgendaRunError, paused_agendas, resume_agenda
+from flows.agenda_approval import (
+    AgendaApproval,
+    AgendaRunError,
+    ApprovalInputError,
+    paused_agendas,
+    resume_agenda,
+)
 from models.db import AuditEvent
 from models.settings import Settings
-from tasks.agenda_outputs.corrections import CorrectionError
 from tasks.agenda_outputs.prepare import load_draft
 from tasks.agenda_outputs.summary import AgendaSummary
 from tasks.oparl_setup import prepare_sync
@@ -167,7 +172,7 @@ def test_approved_agenda_writes_every_output(started: Started) -> None:
     for wrong in ("00000000-0000-4000-8000-000000000000", "kein-lauf"):
         with pytest.raises(AgendaRunError):
             resume_agenda(wrong, AgendaApproval(approve=True, clerk="xy"), tenant=TENANT)
-    with pytest.raises(CorrectionError, match="99"):
+    with pytest.raises(ApprovalInputError, match="unbekannte TOP-Nummern: 99"):
         resume_agenda(
             started.run.id,
             AgendaApproval(approve=True, clerk="mk", make_nonpublic=["99"]),
