@@ -189,9 +189,9 @@ def _deploy(api_url: str) -> dict[str, str]:
     return ids
 
 
-async def _create_runs(api_url: str, deployments: list[str], total: int) -> float:
+async def _create_runs(api_url: str, deployments: list[str], total: int, concurrency: int) -> float:
     states = [("COMPLETED", "Completed")] * 8 + [("FAILED", "Failed"), ("SCHEDULED", "Scheduled")]
-    semaphore = asyncio.Semaphore(16)
+    semaphore = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=api_url, timeout=120) as api:
 
         async def one(n: int) -> None:
@@ -377,8 +377,9 @@ def main() -> None:
         stack.start_prefect()
         deployments = _deploy(stack.api_url)
         runnable = [deployments["intake"], deployments["classify"]]  # no required parameter
+        concurrency = 16 if args.prefect_db == "postgresql" else 2  # SQLite locks under load
         figures["runs_create_s"] = round(
-            asyncio.run(_create_runs(stack.api_url, runnable, args.runs)), 1
+            asyncio.run(_create_runs(stack.api_url, runnable, args.runs, concurrency)), 1
         )
         print(f"runs created in {figures['runs_create_s']} s", file=sys.stderr)
         seed_s, users = _seed_database(stack, args.cases, args.users)
