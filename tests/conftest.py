@@ -23,7 +23,7 @@ from sqlalchemy import Engine  # noqa: E402
 
 from connectors.database import make_engine, upgrade  # noqa: E402
 
-# One Playwright/Chromium for the whole session, shared by every browser test module.
+# Browser fixtures (Debian's Chromium via Playwright, screenshots, axe-core).
 pytest_plugins = ["tests.conftest_browser"]
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """Shared material for the browser tests: Debian's Chromium driven by Playwright, screenshots
 kept on disk, and the axe-core accessibility check.
 
-Registered as a plugin by tests/conftest.py (`pytest_plugins`), so the session has one browser.
+Registered as a plugin by tests/conftest.py (`pytest_plugins`).
 
 Nothing here downloads a browser: Playwright launches `/usr/bin/chromium`, which
 `python3 bootstrap.py test` installs from Debian's packages. axe-core is vendored in
@@ -49,9 +49,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(name="browser", scope="session")
+@pytest.fixture(name="browser")
 def browser_fixture() -> Iterator[Browser]:
-    """One headless Debian Chromium for the session (a launch costs ~0.5 s)."""
+    """A headless Debian Chromium for one test (a launch costs ~0.5 s).
+
+    Not longer: while Playwright's sync API is alive, the main thread counts as running an
+    event loop, and every `asyncio.run()` of other tests (Prefect, the deploy command)
+    would fail.
+    """
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} fehlt: `python3 bootstrap.py test` installiert Debians chromium "
