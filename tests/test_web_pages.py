@@ -1,0 +1,62 @@
+"""What the run pages say: a failed run in plain words, a run's artifacts as tables."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from tests.conftest_web import WebWorld, web_world_fixture  # noqa: F401
+
+
+def _run(world: WebWorld, state: dict[str, str]) -> str:
+    deployment = world.deployments[("musterstadt", "intake")]
+    response = httpx.post(
+        f"{world.api_url}/deployments/{deployment}/create_flow_run", json={"state": state}
+    )
+    response.raise_for_status()
+    run_id: str = response.json()["id"]
+    return run_id
+
+
+def test_a_failed_run_says_what_happened_and_what_to_do(web_world: WebWorld) -> None:
+    failed = _run(
+        web_world,
+        {
+            "type": "FAILED",
+            "name": "Failed",
+            "message": "Flow run encountered an exception: FileNotFoundError: Eingangsordner fehlt",
+        },
+    )
+    crashed = _run(web_world, {"type": "CRASHED", "name": "Crashed", "message": "worker gone"})
+    anna = web_world.login("anna")
+    page = anna.get(f"/laeufe/{failed}").text
+    assert "fehlgeschlagen" in page and "Was ist passiert?" in page
+    assert "Ein benötigter Ordner oder eine Datei wurde nicht gefunden" in page
+    assert "nicht doppelt angelegt" in page  # what to do: start again, nothing duplicates
+    assert "Eingangsordner fehlt" in page  # the technical message for the IT provider
+    page = anna.get(f"/laeufe/{crashed}").text
+    assert "abgebrochen (Absturz)" in page and "Starten Sie den Lauf einfach neu" in page
+
+
+def test_a_runs_artifacts_are_shown_as_tables(web_world: WebWorld) -> None:
+    run_id = _run(web_world, {"type": "COMPLETED", "name": "Completed"})
+    rows = [
+        {"Formular": "Gewerbeanmeldung", "angenommen": 2},
+        {"Formular": "Summe", "angenommen": 2},
+    ]
+    response = httpx.post(
+        f"{web_world.api_url}/artifacts/",
+        json={
+            "type": "table",
+            "key": "posteingang-musterstadt",
+            "description": "Posteingang musterstadt: 2 Dateien",
+            "data": json.dumps(rows),
+            "flow_run_id": run_id,
+        },
+    )
+    response.raise_for_status()
+    page = web_world.login("anna").get(f"/laeufe/{run_id}").text
+    assert "abgeschlossen" in page and "Posteingang musterstadt: 2 Dateien" in page
+    assert '<th scope="col">Formular</th>' in page and "<td>Gewerbeanmeldung</td>" in page
+    assert "Seite jetzt aktualisieren" not in page  # finished: no refresh offered
