@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine, engine_from_config, pool
 
-import models.accounts  # noqa: F401  (registers the web app's account tables)
+import models.accounts  # registers the web app's account tables with Base.metadata
 import models.oparl  # noqa: F401  (registers the OParl tables with Base.metadata)
 from models.db import Base
 
