@@ -9,9 +9,10 @@ Papers and files are referenced by their OParl ids (see models/oparl.py), never 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ItemKind(StrEnum):
@@ -19,6 +20,7 @@ class ItemKind(StrEnum):
 
     STANDING = "standing"  # the organization's recurring item (Eröffnung, Anfragen, ...)
     PAPER = "paper"  # a paper (Vorlage) whose consultation points to the meeting
+    HEADING = "heading"  # a heading over sub-items, e.g. one committee's recommendations
 
 
 class ConfidentialitySource(StrEnum):
@@ -98,3 +100,96 @@ class AgendaDraft(BaseModel):
     def flagged_items(self) -> list[DraftItem]:
         """Items the clerk must look at before approving."""
         return [item for item in self.items if item.flagged]
+
+
+class Part(StrEnum):
+    """The part of a meeting an item belongs to."""
+
+    PUBLIC = "public"
+    NONPUBLIC = "nonpublic"
+
+
+class Slot(StrEnum):
+    """Where a standing item stands: before the papers or after them."""
+
+    HEAD = "head"
+    TAIL = "tail"
+
+
+class StandingItemConfig(BaseModel):
+    """A standing item (Eröffnung, Einwohnerfragestunde, Mitteilungen, Anfragen) set by the tenant.
+
+    Configured items replace the learnt ones of the organizations they name (all when
+    `organizations` is empty).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=2, description="Bezeichnung des Punkts")
+    part: Part = Part.PUBLIC
+    slot: Slot = Slot.HEAD
+    organizations: list[str] = Field(
+        default_factory=list, description="OParl-Ids oder Kurznamen der Gremien; leer: alle"
+    )
+    paper_types: list[str] = Field(
+        default_factory=list,
+        description="Vorlagenarten, die als Unterpunkte hierher gehören (z. B. Mitteilungsvorlage)",
+    )
+
+
+class ConfidentialityRuleConfig(BaseModel):
+    """An additional keyword rule of the tenant: a matching title is non-public."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=2, description="Kurzname der Regel")
+    pattern: str = Field(
+        min_length=2, description="Regulärer Ausdruck (Groß-/Kleinschreibung egal)"
+    )
+    reason: str = Field(min_length=2, description="Begründung für den Sitzungsdienst")
+
+    @model_validator(mode="after")
+    def _compiles(self) -> ConfidentialityRuleConfig:
+        try:
+            re.compile(self.pattern)
+        except re.error as exc:
+            raise ValueError(f"Regel {self.name!r}: ungültiger regulärer Ausdruck: {exc}") from exc
+        return self
+
+
+class AgendaConfig(BaseModel):
+    """How a municipality prepares its agendas (tenant file, key `agenda`); all optional."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    notice_days: int = Field(
+        default=7, ge=0, le=60, description="Ladungsfrist in Tagen vor der Sitzung"
+    )
+    learn_standing_items: bool = Field(
+        default=True, description="Ständige Punkte aus früheren Sitzungen des Gremiums lernen"
+    )
+    standing_items: list[StandingItemConfig] = Field(default_factory=list)
+    standing_share: float = Field(
+        default=0.5, gt=0, le=1, description="Anteil der Sitzungen, in denen ein Punkt wiederkehrt"
+    )
+    history_meetings: int = Field(default=12, ge=1, description="so viele frühere Sitzungen")
+    rules: list[ConfidentialityRuleConfig] = Field(default_factory=list)
+    nonpublic_threshold: float = Field(
+        default=0.5, ge=0, le=1, description="ab dieser Wahrscheinlichkeit nichtöffentlich"
+    )
+    public_threshold: float = Field(
+        default=0.2, ge=0, le=1, description="bis zu dieser Wahrscheinlichkeit öffentlich"
+    )
+    recommendation_title: str = Field(
+        default="Beratung und Beschlussfassung über die Empfehlungen des {organization}",
+        description="Überschrift der Empfehlungen eines Ausschusses; {organization} im Genitiv",
+    )
+    recommendation_days: int = Field(
+        default=90, ge=1, description="Ausschusssitzungen so viele Tage vor der Sitzung zählen"
+    )
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> AgendaConfig:
+        if self.public_threshold > self.nonpublic_threshold:
+            raise ValueError("public_threshold darf nicht über nonpublic_threshold liegen")
+        return self

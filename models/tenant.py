@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.agenda import AgendaConfig
 from models.classification import Label
 from models.deployment import DeploymentConfig, SecretRefs, normalise_secrets
 from models.german import AGS
@@ -118,6 +119,7 @@ class Tenant(BaseModel):
     intake_sources: list[IntakeSource] = Field(default_factory=list)
     classification: ClassificationConfig | None = None
     oparl: OParlConfig | None = None
+    agenda: AgendaConfig | None = None
     deployment: DeploymentConfig = DeploymentConfig()
     secrets: SecretRefs = SecretRefs()
 

@@ -1,0 +1,85 @@
+"""A classifier of agenda-item titles (public / non-public), trained on the body's own history.
+
+Two parts: a memory of every title the body has used (exact after normalisation: a matter
+often returns, e.g. from the committee's non-public part to the council's) and a linear
+model over character and word n-grams for new titles. The model is refitted only when the
+history has grown by `refit_every` titles, so a replay over hundreds of meetings stays fast.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tasks.agenda.text import normalise
+
+
+@dataclass(frozen=True)
+class TitleVerdict:
+    """What the history says about one title."""
+
+    p_nonpublic: float | None  # None: no model yet (too little or one-sided history)
+    seen_public: int = 0
+    seen_nonpublic: int = 0
+
+
+def _pipeline() -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    features = make_union(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2),
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+    )
+    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000)
+    return make_pipeline(features, model)
+
+
+@dataclass
+class TitleModel:
+    """Learns from (title, public) pairs in time order; answers for new titles."""
+
+    refit_every: int = 200
+    min_examples: int = 20
+    titles: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)  # 1 = non-public
+    memory: dict[str, Counter[bool]] = field(default_factory=dict)
+    _model: Any = None
+    _fitted_on: int = 0
+
+    def learn(self, examples: Iterable[tuple[str, bool]]) -> None:
+        """Add titles with their real part (True = public); refit when enough are new."""
+        for title, public in examples:
+            key = normalise(title)
+            if not key:
+                continue
+            self.memory.setdefault(key, Counter())[public] += 1
+            self.titles.append(title)
+            self.labels.append(0 if public else 1)
+        if len(self.titles) - self._fitted_on >= self.refit_every or (
+            self._model is None and len(self.titles) >= self.min_examples
+        ):
+            self.refit()
+
+    def refit(self) -> None:
+        """Fit the model on the whole history (skipped while one class is missing)."""
+        if len(set(self.labels)) < 2 or len(self.titles) < self.min_examples:
+            return
+        model = _pipeline()
+        model.fit(self.titles, self.labels)
+        self._model, self._fitted_on = model, len(self.titles)
+
+    def judge(self, titles: list[str]) -> list[TitleVerdict]:
+        """The history's answer for each title."""
+        probabilities: list[float | None] = [None] * len(titles)
+        if self._model is not None and titles:
+            found = self._model.predict_proba(titles)[:, 1]
+            probabilities = [float(p) for p in found]
+        verdicts = []
+        for title, p in zip(titles, probabilities, strict=True):
+            seen = self.memory.get(normalise(title), Counter())
+            verdicts.append(TitleVerdict(p, seen[True], seen[False]))
+        return verdicts
