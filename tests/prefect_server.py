@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -123,6 +124,8 @@ def prefect_server(startup_timeout: float = 90) -> Iterator[PrefectServer]:
         yield PrefectServer(url=url, home=home, log=log)
     finally:
         stop_process(proc)
+        if not os.environ.get("AMTSFLOW_KEEP_TEST_SERVER"):  # set it to read the logs
+            shutil.rmtree(home, ignore_errors=True)
 
 
 @contextmanager

@@ -2,11 +2,13 @@
 
 A real `prefect server start` (with its UI), the demo tenants deployed by the operator's own
 command `amtsflow deploy`, a real process worker executing what the UI starts. The
-screenshots stay in tests/screenshots/<test>/.
+screenshots stay in tests/screenshots/<test>/. The agenda run is fed by a loopback OParl
+server (tests/oparl_server.py) synced into the runs' database, and stops at its approval pause.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Iterator
@@ -15,7 +17,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from connectors.database import make_engine
+from flows.agenda_approval import AgendaApproval
+from models.settings import Settings
+from tasks.oparl_setup import prepare_sync
+from tests.agenda_world import add_upcoming_meeting
 from tests.conftest_browser import Screenshots
+from tests.conftest_oparl import run_sync, spec_server_fixture  # noqa: F401
+from tests.oparl_server import OParlTestServer
 from tests.prefect_server import Deployed, deployed_server
 
 
@@ -138,3 +147,58 @@ def test_run_started_in_the_console_completes(
     if summary.get("key"):
         expect(page.get_by_text(summary["key"]).first).to_be_visible()
     screenshots(page, "intake-run-artifacts")
+
+
+def test_agenda_run_started_in_the_console_waits_for_approval(
+    console: Deployed,
+    page: Page,
+    screenshots: Screenshots,
+    spec_server: OParlTestServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The agenda flow pauses for the clerk: the run reaches Paused with the German form."""
+    tenant = next(
+        d["name"]
+        for d in console.deployments()
+        if console.flow_name(d["flow_id"]) == "prepare-agenda"
+    )
+    for name, value in console.env.items():
+        monkeypatch.setenv(name, value)
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).replace(hour=16, minute=0)
+    world = add_upcoming_meeting(spec_server, start)
+    settings = Settings()
+    prepare_sync(settings, tenant, spec_server.system_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        assert run_sync(engine, spec_server.system_url, tenant, full=True).complete
+    finally:
+        engine.dispose()
+
+    agenda = console.deployment_of(tenant, "prepare-agenda")
+    _open_run_form(page, console, agenda)
+    title = agenda["parameter_openapi_schema"]["properties"]["meeting"]["title"]
+    block = page.locator("div").filter(has=page.get_by_text(title, exact=True))
+    block.filter(has=page.locator("textarea")).last.locator("textarea").fill(world.meeting)
+    screenshots(page, "agenda-run-form-filled")
+    page.get_by_role("button", name="Submit").click()
+    expect(page).not_to_have_url(re.compile(r"/run\b"))
+    runs = console.api(
+        "POST", "/flow_runs/filter", {"deployments": {"id": {"any_": [agenda["id"]]}}}
+    )
+    assert len(runs) == 1, runs
+    assert runs[0]["parameters"]["meeting"] == world.meeting
+    state = console.wait_for_run(runs[0]["id"])
+    page.goto(f"{console.server.url}/runs/flow-run/{runs[0]['id']}")
+    screenshots(page, "agenda-run-state")
+    assert state == "PAUSED", f"prepare-agenda ended {state}"
+    expect(page.locator(".state-badge").first).to_have_text("Paused")
+    page.get_by_role("button", name="Resume").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Resume Flow Run")
+    fields = AgendaApproval.model_json_schema()["properties"]
+    for name, prop in fields.items():
+        title = prop.get("title", "")
+        assert title and title.lower() != name.replace("_", " "), (name, title)
+        label = re.compile(rf"^\s*{re.escape(title)}( \(Optional\))?\s*$")
+        expect(dialog.get_by_text(label).first).to_be_visible()
+    screenshots(page, "agenda-approval-form")
