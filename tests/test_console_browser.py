@@ -157,11 +157,13 @@ def test_agenda_run_started_in_the_console_waits_for_approval(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The agenda flow pauses for the clerk: the run reaches Paused with the German form."""
-    tenant = next(
+    tenants = [
         d["name"]
         for d in console.deployments()
         if console.flow_name(d["flow_id"]) == "prepare-agenda"
-    )
+    ]
+    assert tenants, "no tenant has the agenda flow `prepare-agenda` deployed"
+    tenant = tenants[0]
     for name, value in console.env.items():
         monkeypatch.setenv(name, value)
     start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).replace(hour=16, minute=0)
