@@ -9,9 +9,9 @@ tenant's folder. The global limit must hold across both workers (never more than
 slots held at once). The figures are printed (`pytest -s`) and written to
 `$AMTSFLOW_SCALE_REPORT` if set.
 
-The normal test run queues 24 runs (8 per tenant, ~2 minutes here): on this machine's two
-shared cores a process worker's run costs ~3-4 s of wall time (a subprocess per run that
-imports Prefect), so the full 300 take ~20 minutes; run them with
+The normal test run queues 24 runs (8 per tenant, ~95 s here): on this machine's two
+shared cores a process worker's run costs 2.5-4 s of wall time (a subprocess per run that
+imports Prefect), so the full 300 took 13 and 20 minutes; run them with
 `AMTSFLOW_SCALE_RUNS=300 pytest -s tests/test_scale_out.py` (figures in the README).
 """
 
