@@ -97,3 +97,43 @@ def prepare_command(
             + ", ".join(summary.withheld_from_public)
         )
     _emit(summary.model_dump(mode="json"), as_json, "\n".join(lines))
+
+
+@agenda_app.command("replay")
+def replay_command(
+    tenant: TenantOpt,
+    meeting: Annotated[
+        list[str] | None,
+        typer.Option("--meeting", help="Nur diese Sitzung(en) nachbauen (OParl-Adresse)"),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Frühere Tagesordnungen aus ihren Vorlagen nachbauen und mit der Wirklichkeit vergleichen."""
+    from connectors.catalogue import TenantConfigError, TenantNotFoundError, load_tenant
+    from connectors.database import ensure_schema, make_engine, tenant_session
+    from models.agenda import AgendaConfig
+    from models.settings import Settings
+    from tasks.agenda.archive import load_archive
+    from tasks.agenda.replay import replay
+
+    settings = Settings()
+    try:
+        config = load_tenant(tenant, settings.tenants)
+    except (TenantNotFoundError, TenantConfigError) as exc:
+        _fail(str(exc), as_json)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        ensure_schema(engine)
+        with tenant_session(engine, tenant) as session:
+            archive = load_archive(session)
+    finally:
+        engine.dispose()
+    unknown = [m for m in meeting or [] if m not in archive.meetings]
+    if unknown:
+        _fail(f"Sitzung nicht vorhanden: {', '.join(unknown)}", as_json)
+    figures = replay(
+        archive, config.agenda or AgendaConfig(), meeting_ids=meeting or None, tenant=tenant
+    )
+    figures = {"tenant": tenant, **figures}
+    human = "\n".join(f"{k}: {v}" for k, v in figures.items())
+    _emit(figures, as_json, human)

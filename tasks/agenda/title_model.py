@@ -2,8 +2,9 @@
 
 Two parts: a memory of every title the body has used (exact after normalisation: a matter
 often returns, e.g. from the committee's non-public part to the council's) and a linear
-model over character and word n-grams for new titles. The model is refitted only when the
-history has grown by `refit_every` titles, so a replay over hundreds of meetings stays fast.
+model over character and word n-grams for new titles. The model is refitted lazily, when
+asked, and only after the history has grown by `refit_every` titles, so a replay over
+hundreds of meetings stays fast.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _pipeline() -> Any:
         TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2),
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
     )
-    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000)
+    model = LogisticRegression(C=10.0, class_weight="balanced", solver="liblinear")
     return make_pipeline(features, model)
 
 
@@ -59,14 +60,17 @@ class TitleModel:
             self.memory.setdefault(key, Counter())[public] += 1
             self.titles.append(title)
             self.labels.append(0 if public else 1)
-        if len(self.titles) - self._fitted_on >= self.refit_every or (
-            self._model is None and len(self.titles) >= self.min_examples
-        ):
-            self.refit()
+
+    def stale(self) -> bool:
+        """Whether enough new titles arrived since the last fit (or there is none yet)."""
+        if self._model is None:
+            return len(self.titles) > self._fitted_on
+        return len(self.titles) - self._fitted_on >= self.refit_every
 
     def refit(self) -> None:
         """Fit the model on the whole history (skipped while one class is missing)."""
         if len(set(self.labels)) < 2 or len(self.titles) < self.min_examples:
+            self._fitted_on = len(self.titles)
             return
         model = _pipeline()
         model.fit(self.titles, self.labels)
@@ -74,6 +78,8 @@ class TitleModel:
 
     def judge(self, titles: list[str]) -> list[TitleVerdict]:
         """The history's answer for each title."""
+        if self.stale():  # lazily: a replay of one meeting fits once, not per meeting
+            self.refit()
         probabilities: list[float | None] = [None] * len(titles)
         if self._model is not None and titles:
             found = self._model.predict_proba(titles)[:, 1]
