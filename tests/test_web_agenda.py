@@ -1,0 +1,115 @@
+"""An agenda approval in the web pages resumes the paused `prepare-agenda` run.
+
+The meeting comes from a real OParl server on 127.0.0.1 (synced first, as in the flow's
+own test); the run belongs to Musterstadt's deployment and is executed in this process,
+as a worker would. The reviewer sees it under Prüfen and approves it there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import time
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from connectors.database import make_engine
+from models.db import AuditEvent
+from models.settings import Settings
+from tasks.oparl_setup import prepare_sync
+from tests.agenda_world import add_upcoming_meeting
+from tests.conftest_oparl import run_sync, spec_server_fixture  # noqa: F401
+from tests.conftest_web import WebWorld, create_deployment, csrf_of, web_world_fixture  # noqa: F401
+from tests.oparl_server import OParlTestServer
+
+TENANT = "musterstadt"
+
+
+def _execute(run_id: str) -> tuple[threading.Thread, dict[str, Any]]:
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+
+    from flows.agenda import prepare_agenda
+
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        with get_client(sync_client=True) as client:
+            flow_run = client.read_flow_run(UUID(run_id))
+        outcome["state"] = run_flow(
+            prepare_agenda, flow_run=flow_run, parameters=flow_run.parameters, return_type="state"
+        )
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_reviewer_approves_a_paused_agenda_in_the_pages(
+    web_world: WebWorld, spec_server: OParlTestServer
+) -> None:
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).replace(
+        hour=16, minute=0, second=0, microsecond=0
+    )
+    world = add_upcoming_meeting(spec_server, start)
+    settings = Settings()
+    prepare_sync(settings, TENANT, spec_server.system_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        assert run_sync(engine, spec_server.system_url, TENANT, full=True).complete
+    finally:
+        engine.dispose()
+    deployment = create_deployment(web_world.api_url, "prepare-agenda", TENANT)
+    created = httpx.post(
+        f"{web_world.api_url}/deployments/{deployment}/create_flow_run",
+        json={"parameters": {"meeting": world.meeting, "timeout_s": 300}},
+    )
+    created.raise_for_status()
+    run_id = created.json()["id"]
+    thread, outcome = _execute(run_id)
+    deadline = time.monotonic() + 180
+    while httpx.get(f"{web_world.api_url}/flow_runs/{run_id}").json()["state"]["type"] != "PAUSED":
+        assert time.monotonic() < deadline and thread.is_alive(), outcome
+        time.sleep(0.5)
+    paula = web_world.login("paula")  # reviewer only
+    queue = paula.get("/pruefen")
+    assert f'action="/pruefen/tagesordnung/{run_id}"' in queue.text
+    # Nebenan's reviewer neither sees nor approves it
+    bernd = web_world.login("bernd")
+    other = bernd.get("/pruefen")
+    assert run_id not in other.text
+    refused = bernd.post(
+        f"/pruefen/tagesordnung/{run_id}", data={"csrf_token": csrf_of(other.text), "approve": "ja"}
+    )
+    assert refused.status_code == 404
+    # an unknown item number is refused before the run continues
+    token = csrf_of(queue.text)
+    wrong = paula.post(
+        f"/pruefen/tagesordnung/{run_id}",
+        data={"csrf_token": token, "approve": "ja", "make_public": "99"},
+    )
+    assert wrong.status_code == 422 and re.search(r"Freigabe ist nicht möglich", wrong.text)
+    approved = paula.post(
+        f"/pruefen/tagesordnung/{run_id}",
+        data={"csrf_token": token, "approve": "ja", "comment": "passt"},
+    )
+    assert approved.status_code == 303
+    assert approved.headers["location"] == "/pruefen?meldung=freigegeben"
+    thread.join(timeout=180)
+    assert not thread.is_alive()
+    assert outcome["state"].is_completed(), outcome["state"]
+    engine = make_engine(settings.effective_database_url)
+    try:
+        from connectors.database import tenant_session
+
+        with tenant_session(engine, TENANT) as s:
+            actions = {(e.action, e.actor) for e in s.scalars(select(AuditEvent))}
+    finally:
+        engine.dispose()
+    assert ("agenda_decision_sent", "user:paula") in actions
