@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,12 +83,10 @@ def today_in_berlin() -> dt.date:
 
 def build_draft(ctx: AgendaContext, meeting_id: str, today: dt.date | None = None) -> AgendaDraft:
     """The agenda builder's suggestion for the meeting (tasks.agenda.build)."""
-    # The builder is its own package (issue 3, point 2); looked up at call time so that the
-    # outputs and the approval can be used and tested with drafts built elsewhere.
-    build_agenda = importlib.import_module("tasks.agenda.build").build_agenda
+    from tasks.agenda.build import build_agenda  # imported when used: it loads the model
+
     with tenant_session(ctx.engine, ctx.tenant.slug) as session:
-        draft = build_agenda(session, ctx.tenant, meeting_id, today=today)
-    return AgendaDraft.model_validate(draft)
+        return build_agenda(session, ctx.tenant, meeting_id, today=today)
 
 
 def draft_path(storage: TenantStorage, draft: AgendaDraft, name: str = DRAFT) -> Path:
