@@ -129,6 +129,27 @@ def state_name(run: dict[str, Any]) -> str:
     return STATE_NAMES.get(str(state.get("type")), str(state.get("name") or "unbekannt"))
 
 
+#: What each process does, in one sentence a clerk understands (the Prozesse cards).
+FLOW_EXPLANATIONS: dict[str, str] = {
+    "intake": "Liest alle neuen Anträge und E-Mails aus dem Posteingang, legt Vorgänge mit "
+    "Aktenzeichen an und schreibt die Eingangsbestätigungen. Nichts wird doppelt angelegt.",
+    "classify": "Ordnet eingegangene Dokumente einer Kategorie zu; wo die Maschine unsicher "
+    "ist, landet das Dokument unter „Prüfen“.",
+    "retrain": "Lernt aus Ihren Prüfentscheidungen, damit die Einordnung besser wird.",
+    "review-label": "Wartet auf die Entscheidung zu einem Prüfauftrag; Sie treffen sie unter "
+    "„Prüfen“.",
+    "oparl-sync": "Holt Sitzungen, Tagesordnungen und Vorlagen aus dem Ratsinformationssystem.",
+    "prepare-agenda": "Schlägt die Tagesordnung einer Sitzung vor; nach Ihrer Freigabe unter "
+    "„Prüfen“ entstehen Einladung, Tagesordnung und Sitzungsmappen.",
+    "nightly": "Erledigt die nächtlichen Arbeiten der Gemeinde in einem Lauf.",
+}
+
+
+def flow_explanation(flow_name: str) -> str:
+    """What a process does, in plain words ('' when unknown)."""
+    return FLOW_EXPLANATIONS.get(flow_name, "")
+
+
 def flow_title(flow_name: str) -> str:
     """The German name of a process."""
     return FLOW_TITLES.get(flow_name, flow_name)
