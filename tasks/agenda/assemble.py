@@ -84,6 +84,8 @@ def part_nodes(
     papers: list[PlacedPaper],
     heading: dict[str | None, str],
     standing_reason: str,
+    *,
+    directs_first: bool = False,
 ) -> list[Node]:
     """The top-level nodes of one part, in order."""
     mine = [p for p in papers if p.decision.public is public]
@@ -133,6 +135,8 @@ def part_nodes(
     direct_nodes = [
         Node(paper_item(p)) for p in sorted(direct, key=lambda p: direct_key(archive, p.paper))
     ]
+    if directs_first:
+        return head + direct_nodes + group_nodes + tail
     return head + group_nodes + direct_nodes + tail
 
 

@@ -81,6 +81,15 @@ def learn_standing(
         present.update(seen_here)
     needed = config.standing_share * len(meetings)
     kept = {key for key, n in present.items() if n >= needed}
+    # the heading a paper type is filed under ("schriftliche Mitteilungen" for
+    # Mitteilungsvorlagen) stands whenever its own parent does, even if it was left out
+    # in meetings without such papers
+    for where in type_parent.values():
+        home, count = where.most_common(1)[0]
+        if home is not None and home in titles and count >= 2:
+            parent = parent_of[home].most_common(1)[0][0]
+            if parent is None or parent in kept:
+                kept.add(home)
     found = []
     for key in kept:
         parent = parent_of[key].most_common(1)[0][0]

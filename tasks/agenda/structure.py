@@ -23,6 +23,10 @@ def parents(items: Sequence[ItemRecord]) -> list[ItemRecord | None]:
             if earlier.paper_id is not None or earlier.is_section:
                 continue
             prefix = strip_number(earlier.number)
+            # "10" is no child of "1": below the top level a dot must follow ("1.2"); deeper
+            # down SD.NET appends digits ("15.1" -> "15.11")
+            if "." not in prefix:
+                prefix += "."
             if prefix and number != prefix and number.startswith(prefix):
                 parent = earlier
                 break
