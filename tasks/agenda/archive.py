@@ -117,6 +117,19 @@ def as_local(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(BERLIN)
 
 
+def _start(raw: object, stored: dt.datetime | None) -> dt.datetime | None:
+    """The meeting's start with its offset as the server sent it (SQLite drops offsets)."""
+    text = raw.get("start") if isinstance(raw, dict) else None
+    if isinstance(text, str) and text.strip():
+        try:
+            parsed = dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed.astimezone(BERLIN) if parsed.tzinfo else parsed.replace(tzinfo=BERLIN)
+    return as_local(stored)
+
+
 def load_archive(session: Session) -> Archive:
     """Read the tenant's meetings, agenda items, papers and consultations (not deleted)."""
     archive = Archive()
@@ -131,7 +144,7 @@ def load_archive(session: Session) -> Archive:
         archive.meetings[m.oparl_id] = MeetingRecord(
             id=m.oparl_id,
             organization_id=m.organization_id,
-            start=as_local(m.start),
+            start=_start(m.raw, m.start),
             name=m.name,
             location=location if isinstance(location, str) else None,
         )

@@ -68,7 +68,7 @@ def find_recommendations(
         (m, item, normalise(item.title))
         for m in committees
         for item in archive.items[m.id]
-        if not item.is_section
+        if not item.is_section and "." not in strip_number(item.number)  # top-level items only
     ]
     found: dict[str, Recommendation] = {}
     for paper_id in paper_ids:
