@@ -51,7 +51,7 @@ TARGETS = {
 
 def naive_builder(archive: Archive, meeting: MeetingRecord, model: TitleModel) -> AgendaDraft:
     """The baseline: the meeting's papers in consultation order, flat, rules only."""
-    items = []
+    items: list[DraftItem] = []
     seen: set[str] = set()
     for c in archive.by_meeting.get(meeting.id, []):
         if c.paper_id in seen or c.paper_id not in archive.papers:

@@ -9,6 +9,7 @@ import pytest
 
 from models.agenda import (
     AgendaConfig,
+    AgendaDraft,
     ConfidentialitySource,
     ItemKind,
     Part,
@@ -58,7 +59,7 @@ def _council_history(world: World, meetings: int = 3) -> None:
 
 def _build(
     world: World, meeting: str, config: AgendaConfig | None = None, today: dt.date | None = None
-):  # type: ignore[no-untyped-def]
+) -> AgendaDraft:
     config = config or AgendaConfig()
     m = world.archive.meetings[meeting]
     assert m.start is not None

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 
 from models.agenda import AgendaConfig, AgendaDraft
 from models.tenant import Tenant
-from tasks.agenda.archive import BERLIN, Archive, MeetingRecord, load_archive
+from tasks.agenda.archive import (
+    BERLIN,
+    Archive,
+    ConsultationRecord,
+    MeetingRecord,
+    load_archive,
+)
 from tasks.agenda.assemble import PlacedPaper, number_nodes, part_nodes
 from tasks.agenda.confidentiality import decide
 from tasks.agenda.grouping import find_recommendations, groups_recommendations, heading_title
@@ -74,7 +80,7 @@ def _placed(
     history: Sequence[str],
     standing: Sequence[StandingItem],
 ) -> list[PlacedPaper]:
-    consultations = {}
+    consultations: dict[str, ConsultationRecord] = {}
     for c in archive.by_meeting.get(meeting.id, []):
         if c.paper_id in archive.papers:
             consultations.setdefault(c.paper_id, c)

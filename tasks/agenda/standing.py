@@ -87,12 +87,12 @@ def learn_standing(
     for where in type_parent.values():
         home, count = where.most_common(1)[0]
         if home is not None and home in titles and count >= 2:
-            parent = parent_of[home].most_common(1)[0][0]
-            if parent is None or parent in kept:
+            above = parent_of[home].most_common(1)[0][0]
+            if above is None or above in kept:
                 kept.add(home)
     found = []
     for key in kept:
-        parent = parent_of[key].most_common(1)[0][0]
+        above = parent_of[key].most_common(1)[0][0]
         types = tuple(
             sorted(
                 t
@@ -107,7 +107,7 @@ def learn_standing(
                 public=key[1],
                 slot=slots[key].most_common(1)[0][0],
                 rank=sum(ranks[key]) / len(ranks[key]),
-                parent=parent if parent in kept else None,
+                parent=above if above in kept else None,
                 paper_types=types,
             )
         )
