@@ -7,11 +7,11 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.agenda import AgendaDraft, DraftItem
+from models.agenda import AgendaDraft, DraftItem, ItemKind
 from tasks.agenda_outputs.content import json_strings, oparl_agenda_items, rows
 from tasks.agenda_outputs.corrections import apply_corrections
 from tasks.agenda_outputs.view import check_public_texts, normalize, public_view
-from tests.agenda_drafts import item
+from tests.agenda_drafts import item, standing
 
 TITLES = ["Haushalt", "Personalsache Beispiel", "Grundstück Flur 3", "Schule", "Bericht"]
 PAPERS = [f"http://ris/paper/{n}" for n in (1, 10, 2, 20)]  # ids that prefix each other
@@ -117,3 +117,21 @@ def test_sub_items_of_withheld_or_nonpublic_items_are_withheld_too() -> None:
     view = public_view(draft, {})
     assert [i.number for i in view.items] == ["2", "3"]
     assert view.withheld == ("1", "1.1", "2.1")
+
+
+def test_headings_and_standing_items_in_both_parts_do_not_withhold_each_other() -> None:
+    heading = "Beratung und Beschlussfassung über die Empfehlungen des Bauausschusses"
+    draft = AgendaDraft(
+        tenant="t",
+        meeting_id="m",
+        items=[
+            standing("1", "Mitteilungen", True),
+            item("2", heading, True, kind=ItemKind.HEADING),
+            item("2.1", "Bebauungsplan Nr. 3", True, parent_number="2", paper_id="p/1"),
+            standing("3", "Mitteilungen", False),
+            item("4", heading, False, kind=ItemKind.HEADING),
+            item("4.1", "Grundstück Flur 3", False, parent_number="4", paper_id="p/2"),
+        ],
+    )
+    view = public_view(draft, {})
+    assert [i.number for i in view.items] == ["1", "2", "2.1"] and view.withheld == ()

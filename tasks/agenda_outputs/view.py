@@ -36,7 +36,7 @@ class Secrets:
     references: frozenset[str]
     file_ids: frozenset[str]
     file_hashes: frozenset[str]
-    titles: frozenset[str]  # normalized titles of non-public paper items
+    titles: frozenset[str]  # normalized titles of non-public paper items (not headings)
 
     @classmethod
     def of(cls, draft: AgendaDraft, file_hashes: Mapping[str, str]) -> Secrets:
@@ -48,9 +48,9 @@ class Secrets:
             references=frozenset(normalize(i.paper_reference) for i in hidden if i.paper_reference),
             file_ids=files,
             file_hashes=frozenset(file_hashes[f] for f in files if f in file_hashes),
-            titles=frozenset(
-                normalize(i.title) for i in hidden if i.kind is not ItemKind.STANDING and i.title
-            ),
+            # papers' titles only: standing items and headings ("Empfehlungen des
+            # Bauausschusses") are the body's generic structure and stand in both parts
+            titles=frozenset(normalize(i.title) for i in hidden if i.kind is ItemKind.PAPER),
         )
 
     def touches(self, item: DraftItem, file_hashes: Mapping[str, str]) -> bool:
