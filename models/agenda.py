@@ -178,7 +178,7 @@ class AgendaConfig(BaseModel):
         default=0.5, ge=0, le=1, description="ab dieser Wahrscheinlichkeit nichtöffentlich"
     )
     public_threshold: float = Field(
-        default=0.2, ge=0, le=1, description="bis zu dieser Wahrscheinlichkeit öffentlich"
+        default=0.1, ge=0, le=1, description="bis zu dieser Wahrscheinlichkeit öffentlich"
     )
     recommendation_title: str = Field(
         default="Beratung und Beschlussfassung über die Empfehlungen des {organization}",

@@ -230,6 +230,11 @@ def test_tenant_rule_and_invalid_pattern() -> None:
         (TitleVerdict(0.05), True, ConfidentialitySource.CLASSIFIER, False),
         (TitleVerdict(0.9, seen_public=3), True, ConfidentialitySource.CLASSIFIER, False),
         (TitleVerdict(0.01, seen_nonpublic=2), False, ConfidentialitySource.CLASSIFIER, False),
+        # a paper published with its consultation, where such papers were always public
+        (TitleVerdict(0.35, published_public=1.0), True, ConfidentialitySource.CLASSIFIER, False),
+        (TitleVerdict(0.9, published_public=1.0), True, ConfidentialitySource.CLASSIFIER, True),
+        (TitleVerdict(0.05, 0, 1, 1.0), True, ConfidentialitySource.CLASSIFIER, True),
+        (TitleVerdict(0.35, published_public=0.9), False, ConfidentialitySource.DOUBT, True),
     ],
 )
 def test_doubt_is_nonpublic_and_flagged(
@@ -243,8 +248,8 @@ def test_doubt_is_nonpublic_and_flagged(
 def test_title_model_learns_the_body_s_history() -> None:
     model = TitleModel(min_examples=5)
     assert model.judge(["Grundstücksangelegenheit"])[0].p_nonpublic is None
-    model.learn([(f"Bebauungsplan Nr. {k}", True) for k in range(10)])
-    model.learn([(f"Vergabeangelegenheit Los {k}", False) for k in range(10)])
+    model.learn([(f"Bebauungsplan Nr. {k}", True, False) for k in range(10)])
+    model.learn([(f"Vergabeangelegenheit Los {k}", False, False) for k in range(10)])
     public, secret = model.judge(["Bebauungsplan Nr. 99", "Vergabeangelegenheit Los 99"])
     assert public.p_nonpublic is not None and secret.p_nonpublic is not None
     assert public.p_nonpublic < 0.5 < secret.p_nonpublic

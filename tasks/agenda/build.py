@@ -32,10 +32,10 @@ from tasks.agenda.structure import uses_trailing_dot
 from tasks.agenda.title_model import TitleModel
 
 
-def history_titles(archive: Archive, meeting_ids: Sequence[str]) -> list[tuple[str, bool]]:
-    """(title, public) of the real items of these meetings, section markers left out."""
+def history_titles(archive: Archive, meeting_ids: Sequence[str]) -> list[tuple[str, bool, bool]]:
+    """(title, public, has paper) of these meetings' real items, section markers left out."""
     return [
-        (item.title, item.public)
+        (item.title, item.public, item.paper_id is not None)
         for m in meeting_ids
         for item in archive.items.get(m, [])
         if not item.is_section and item.public is not None and item.title
@@ -85,7 +85,7 @@ def _placed(
         if c.paper_id in archive.papers:
             consultations.setdefault(c.paper_id, c)
     papers = [archive.papers[p] for p in consultations]
-    verdicts = model.judge([p.title for p in papers])
+    verdicts = model.judge([p.title for p in papers], [True] * len(papers))
     recommendations = (
         find_recommendations(archive, meeting, list(consultations), config)
         if groups_recommendations(archive, history, config)

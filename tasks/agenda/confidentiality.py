@@ -14,6 +14,8 @@ from models.agenda import AgendaConfig, ConfidentialitySource
 from tasks.agenda.rules import Rule, match_rule
 from tasks.agenda.title_model import TitleVerdict
 
+PUBLISHED_SURE = 0.99
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -35,6 +37,26 @@ def decide(
         return Decision(
             False, ConfidentialitySource.RULE, f"Regel {rule.name}: {rule.reason}", 1.0, False
         )
+    p = verdict.p_nonpublic
+    share = verdict.published_public
+    if share is not None and share >= PUBLISHED_SURE:
+        # a paper the information system publishes with a consultation for this meeting,
+        # where such papers have (nearly) always been public: public, unless the title
+        # model strongly disagrees, then public but flagged
+        doubtful = (p is not None and p >= config.nonpublic_threshold) or verdict.seen_nonpublic > 0
+        return Decision(
+            True,
+            ConfidentialitySource.CLASSIFIER,
+            f"Vorlage im Ratsinformationssystem veröffentlicht; früher waren solche Vorlagen "
+            f"zu {share:.0%} öffentlich"
+            + (
+                ", der Betreff wirkt aber nichtöffentlich oder war es früher: bitte prüfen"
+                if doubtful
+                else ""
+            ),
+            round(share, 3),
+            doubtful,
+        )
     seen = verdict.seen_public + verdict.seen_nonpublic
     if seen and (verdict.seen_public == 0 or verdict.seen_nonpublic == 0):
         public = verdict.seen_nonpublic == 0
@@ -46,7 +68,6 @@ def decide(
             1.0,
             False,
         )
-    p = verdict.p_nonpublic
     if p is None:
         return Decision(
             False,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +19,13 @@ from tasks.agenda.build import assemble_draft
 from tasks.agenda.confidentiality import decide
 from tasks.agenda.metrics import grouping_hits, kendall_tau, ratio
 from tasks.agenda.rules import Rule, match_rule, tenant_rules
+from tasks.agenda.standing import is_recommendation_heading
 from tasks.agenda.structure import parents
 from tasks.agenda.text import normalise
 from tasks.agenda.title_model import TitleModel
 
 Builder = Callable[[Archive, MeetingRecord, TitleModel], AgendaDraft]
-Judge = Callable[[list[str], TitleModel], list[bool]]  # titles -> non-public?
+Judge = Callable[[list[ItemRecord], TitleModel], list[bool]]  # items -> non-public?
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Tally:
     fp: int = 0
     fn: int = 0
     tn: int = 0
+    both_parts: set[str] = field(default_factory=set)  # standing titles seen in both parts
 
     def figures(self) -> dict[str, Any]:
         """The replay's JSON figures."""
@@ -79,23 +81,34 @@ def draft_structure(draft: AgendaDraft) -> tuple[list[str], dict[str, str | None
     return order, parent_of
 
 
-def judged_items(items: Sequence[ItemRecord]) -> list[ItemRecord]:
+def judged_items(
+    items: Sequence[ItemRecord], both_parts: set[str] | None = None
+) -> list[ItemRecord]:
     """The real items whose part is judged.
 
-    Section markers and standing items occurring in both parts of the meeting
-    (Mitteilungen, Fragen ...) are left out.
+    Left out: section markers, standing items occurring in both parts (Mitteilungen,
+    Fragen ...: in this meeting or anywhere in `both_parts`) and the headings of committee
+    recommendations, which stand in whichever part their sub-items are (both, often).
     """
-    parts: dict[str, set[bool]] = {}
-    for i in items:
-        if not i.is_section and i.public is not None and i.paper_id is None:
-            parts.setdefault(normalise(i.title), set()).add(i.public)
+    both = set(both_parts or ()) | standing_in_both_parts([items])
     return [
         i
         for i in items
         if not i.is_section
         and i.public is not None
-        and not (i.paper_id is None and len(parts.get(normalise(i.title), ())) == 2)
+        and not (i.paper_id is None and normalise(i.title) in both)
+        and not (i.paper_id is None and is_recommendation_heading(i.title, AgendaConfig()))
     ]
+
+
+def standing_in_both_parts(meetings: Iterable[Sequence[ItemRecord]]) -> set[str]:
+    """Titles of items without a paper that occur in both parts (Mitteilungen, Fragen)."""
+    parts: dict[str, set[bool]] = {}
+    for items in meetings:
+        for i in items:
+            if not i.is_section and i.public is not None and i.paper_id is None:
+                parts.setdefault(normalise(i.title), set()).add(i.public)
+    return {title for title, seen in parts.items() if len(seen) == 2}
 
 
 def compare(
@@ -113,7 +126,7 @@ def compare(
     hits, compared = grouping_hits(real_parent, built_parent)
     tally.grouped += hits
     tally.compared += compared
-    for item, predicted in zip(judged_items(items), nonpublic, strict=True):
+    for item, predicted in zip(judged_items(items, tally.both_parts), nonpublic, strict=True):
         actual = item.public is False
         tally.tp += predicted and actual
         tally.fp += predicted and not actual
@@ -124,8 +137,9 @@ def compare(
 def model_judge(config: AgendaConfig, rules: Sequence[Rule]) -> Judge:
     """The builder's own decision (rules, memory, classifier, doubt) on titles."""
 
-    def judge(titles: list[str], model: TitleModel) -> list[bool]:
-        verdicts = model.judge(titles)
+    def judge(items: list[ItemRecord], model: TitleModel) -> list[bool]:
+        titles = [i.title for i in items]
+        verdicts = model.judge(titles, [i.paper_id is not None for i in items])
         return [
             not decide(t, v, rules, config).public for t, v in zip(titles, verdicts, strict=True)
         ]
@@ -136,8 +150,8 @@ def model_judge(config: AgendaConfig, rules: Sequence[Rule]) -> Judge:
 def rules_judge(rules: Sequence[Rule]) -> Judge:
     """The baseline: the keyword rules alone, everything else public."""
 
-    def judge(titles: list[str], model: TitleModel) -> list[bool]:
-        return [match_rule(t, rules) is not None for t in titles]
+    def judge(items: list[ItemRecord], model: TitleModel) -> list[bool]:
+        return [match_rule(i.title, rules) is not None for i in items]
 
     return judge
 
@@ -180,14 +194,14 @@ def replay(
         if m.start is not None and archive.items.get(m.id)
     ]
     model = TitleModel(refit_every=refit_every)
-    tally = Tally()
+    tally = Tally(both_parts=standing_in_both_parts(archive.items.values()))
     learnt = 0
     for meeting in timeline:
         assert meeting.start is not None
         while learnt < len(timeline) and timeline[learnt].start < meeting.start:  # type: ignore[operator]
             earlier = archive.items[timeline[learnt].id]
             model.learn(
-                (i.title, i.public)
+                (i.title, i.public, i.paper_id is not None)
                 for i in earlier
                 if not i.is_section and i.public is not None and i.title
             )
@@ -196,6 +210,6 @@ def replay(
             continue
         items = archive.items[meeting.id]
         draft = builder(archive, meeting, model)
-        verdicts = judge([i.title for i in judged_items(items)], model)
+        verdicts = judge(judged_items(items, tally.both_parts), model)
         compare(tally, items, draft, verdicts)
     return tally.figures() | {"seconds": round(time.perf_counter() - started, 2)}

@@ -31,33 +31,35 @@ def _rule(name: str, pattern: str, reason: str) -> Rule:
 BUILTIN_RULES: tuple[Rule, ...] = (
     _rule(
         "personal",
-        r"personal(angelegenheit|sache|entscheidung|ie?n)|höhergruppier|eingruppier|"
+        r"personal(angelegenheit|sache|entscheidung|ie?n\b)|höhergruppier|eingruppier|"
         r"stellenbesetzung|stellenausschreibung|einstellung\s+(eines|einer)|"
-        r"beförderung|abmahnung|kündigung\s+(eines|einer|des|der)\s+(mitarbeit|beschäftigt|"
-        r"angestellt|beamt)|dienstunfähig|bewerbung|personalie|ernennung",
+        r"\bbeförderung\s+(eines|einer|des|der|von)\s+(beamt|mitarbeit|beschäftigt)|"
+        r"abmahnung|kündigung\s+(eines|einer|des|der)\s+(mitarbeit|beschäftigt|angestellt|beamt)|"
+        r"dienstunfähig|bewerbung(en)?\s+(um|auf)\s+die\s+stelle|bewerber(in|innen)?\b",
         "Personalangelegenheit (§ 48 Abs. 2 GO NRW i. V. m. der Geschäftsordnung)",
     ),
     _rule(
         "grundstueck",
-        r"grundstück|flurstück|gemarkung\s+\w+.*\b(erwerb|verkauf|kauf|tausch)|"
-        r"(an|ver)kauf\s+(eine[rs]?|von)\s+(teil)?fläche|erbbaurecht|grunderwerb|"
-        r"liegenschaft|vorkaufsrecht|(kauf|pacht|miet)vertrag|verpachtung|vermietung|"
-        r"bauplatzvergabe|baugrundstück",
-        "Grundstücks- oder Liegenschaftsangelegenheit (Vertragspartner schutzwürdig)",
+        r"gr[uü]n?dstücks(angelegenheit|geschäft|verkauf|kauf|erwerb|tausch|veräußerung)|"
+        r"(erwerb|verkauf|ankauf|kauf|veräußerung|tausch|überlassung|übertragung)\s+"
+        r"(\S+\s+){0,3}(gr[uü]n?dstück|teilfläche|fläche|flurstück|parzelle|liegenschaft)|"
+        r"erbbaurecht|grunderwerb|vorkaufsrecht|(kauf|pacht|miet)vertrag|verpachtung|"
+        r"bauplatzvergabe|vergabe\s+von\s+(bau)?grundstücken",
+        "Grundstücks- oder Liegenschaftsgeschäft (Vertragspartner schutzwürdig)",
     ),
     _rule(
         "abgaben_soziales",
-        r"stundung|niederschlagung|erlass\s+(von|der|einer)\s+(forderung|gebühr|steuer|"
-        r"beitr)|billigkeit|gewerbesteuer\w*\s+(eines|einer|der firma)|steuerschuld|"
-        r"vollstreckung|sozialhilfe|unterbringung\s+(eines|einer|von\s+(herrn|frau))|"
-        r"härtefall|wohngeld|hilfe\s+zur",
+        r"stundung|niederschlagung|erlass\s+(von|der|einer)\s+(forderung|steuerschuld|"
+        r"gebührenschuld|beitragsschuld)|billigkeitsmaßnahme|steuerschuld|"
+        r"sozialhilfe|unterbringung\s+(eines|einer|von\s+(herrn|frau))|härtefall|wohngeld",
         "Einzelne Abgaben-, Steuer- oder Sozialangelegenheit (Steuer-/Sozialgeheimnis)",
     ),
     _rule(
         "vertrag_privat",
-        r"\b(herrn|frau|eheleute|familie)\s+[A-ZÄÖÜ]|\bfirma\b|\bgmbh\b.*\b(vertrag|auftrag)|"
-        r"vergabe\s+(der|des|von)|auftragsvergabe|zuschlag|submission|"
-        r"vergleich\s+(mit|im)|rechtsstreit|klageverfahren|schadensersatz|regress",
+        r"(vertrag|vereinbarung|vergleich|auftrag|kauf|pacht|miet)\w*\s+.*"
+        r"\b(herrn|frau|eheleute|familie|firma)\s+\w|"
+        r"vergabe\s+(der|des|von)\s+\w+(arbeiten|leistungen|auftr)|auftragsvergabe|zuschlag|"
+        r"submission|vergleich\s+(mit|im)|rechtsstreit|klageverfahren|schadensersatz|regress",
         "Vertrag, Vergabe oder Rechtsstreit mit Namen Dritter (schutzwürdige Interessen)",
     ),
 )

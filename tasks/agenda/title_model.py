@@ -24,6 +24,15 @@ class TitleVerdict:
     p_nonpublic: float | None  # None: no model yet (too little or one-sided history)
     seen_public: int = 0
     seen_nonpublic: int = 0
+    published_public: float | None = None  # for a published paper: share of earlier ones public
+
+
+PAPER_MARK = "vorlage_im_ris"
+
+
+def _text(title: str, has_paper: bool) -> str:
+    """What the model reads: the title, marked when a published paper belongs to it."""
+    return f"{PAPER_MARK} {title}" if has_paper else title
 
 
 def _pipeline() -> Any:
@@ -48,18 +57,26 @@ class TitleModel:
     titles: list[str] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)  # 1 = non-public
     memory: dict[str, Counter[bool]] = field(default_factory=dict)
+    published: Counter[bool] = field(default_factory=Counter)  # items with a paper: public?
+    min_published: int = 30
     _model: Any = None
     _fitted_on: int = 0
 
-    def learn(self, examples: Iterable[tuple[str, bool]]) -> None:
-        """Add titles with their real part (True = public); refit when enough are new."""
-        for title, public in examples:
+    def learn(self, examples: Iterable[tuple[str, bool, bool]]) -> None:
+        """Add titles with their real part (True = public) and whether a paper was linked.
+
+        Whether an item had a published paper is part of what is learnt: in a public
+        information system the papers with a consultation are (nearly) always public.
+        """
+        for title, public, has_paper in examples:
             key = normalise(title)
             if not key:
                 continue
             self.memory.setdefault(key, Counter())[public] += 1
-            self.titles.append(title)
+            self.titles.append(_text(title, has_paper))
             self.labels.append(0 if public else 1)
+            if has_paper:
+                self.published[public] += 1
 
     def stale(self) -> bool:
         """Whether enough new titles arrived since the last fit (or there is none yet)."""
@@ -76,16 +93,20 @@ class TitleModel:
         model.fit(self.titles, self.labels)
         self._model, self._fitted_on = model, len(self.titles)
 
-    def judge(self, titles: list[str]) -> list[TitleVerdict]:
-        """The history's answer for each title."""
+    def judge(self, titles: list[str], papers: list[bool] | None = None) -> list[TitleVerdict]:
+        """The history's answer for each title (`papers`: whether each is a published paper)."""
+        has_paper = papers if papers is not None else [False] * len(titles)
+        total = sum(self.published.values())
+        share = self.published[True] / total if total >= self.min_published else None
         if self.stale():  # lazily: a replay of one meeting fits once, not per meeting
             self.refit()
         probabilities: list[float | None] = [None] * len(titles)
         if self._model is not None and titles:
-            found = self._model.predict_proba(titles)[:, 1]
+            texts = [_text(t, p) for t, p in zip(titles, has_paper, strict=True)]
+            found = self._model.predict_proba(texts)[:, 1]
             probabilities = [float(p) for p in found]
         verdicts = []
-        for title, p in zip(titles, probabilities, strict=True):
+        for title, p, paper in zip(titles, probabilities, has_paper, strict=True):
             seen = self.memory.get(normalise(title), Counter())
-            verdicts.append(TitleVerdict(p, seen[True], seen[False]))
+            verdicts.append(TitleVerdict(p, seen[True], seen[False], share if paper else None))
         return verdicts
