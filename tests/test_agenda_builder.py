@@ -296,3 +296,25 @@ def test_late_invitation_is_a_draft_warning() -> None:
     fine = _build(world, meeting, config, today=(T0 - 11 * DAY).date())
     assert fine.notice is not None and not fine.notice.late
     assert fine.notice.message not in fine.warnings
+
+
+def test_tenant_file_agenda_block() -> None:
+    from pydantic import ValidationError
+
+    from models.tenant import Tenant
+
+    base = {
+        "slug": "kleinort",
+        "name": "Kleinort",
+        "ags": "09999001",
+        "departments": [{"code": "1", "name": "Hauptamt"}],
+    }
+    tenant = Tenant.model_validate(
+        base | {"agenda": {"notice_days": 14, "standing_items": [{"title": "Anfragen"}]}}
+    )
+    assert tenant.agenda is not None and tenant.agenda.notice_days == 14
+    assert Tenant.model_validate(base).agenda is None
+    with pytest.raises(ValidationError, match=r"agenda\.notice_days"):
+        Tenant.model_validate(base | {"agenda": {"notice_days": -1}})
+    with pytest.raises(ValidationError, match=r"agenda\.unbekannt"):
+        Tenant.model_validate(base | {"agenda": {"unbekannt": 1}})
