@@ -10,6 +10,7 @@ Mitteilungen").
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,8 +38,16 @@ class StandingItem:
 
 def is_recommendation_heading(title: str, config: AgendaConfig) -> bool:
     """Whether a title is a committee-recommendation heading (never a standing item)."""
-    prefix = normalise(config.recommendation_title.split("{", 1)[0])
-    return bool(prefix) and normalise(title).startswith(prefix)
+    prefix = _stem(config.recommendation_title.split("{", 1)[0])
+    return bool(prefix) and _stem(title).startswith(prefix)
+
+
+def _stem(text: str) -> str:
+    """Plural endings off, so "Empfehlung des" matches "Empfehlungen des"."""
+    return _PLURAL.sub("", normalise(text))
+
+
+_PLURAL = re.compile(r"(?<=ung)en\b")
 
 
 def learn_standing(
