@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -40,6 +41,7 @@ from tests.conftest_oparl import add_tenants, run_sync  # noqa: E402
 from tests.oparl_server import OParlTestServer  # noqa: E402
 from tests.oparl_worlds import load_huertgenwald  # noqa: E402
 
+SYNC_RUNS = 3
 TARGETS = {
     "sync_s": 60.0,
     "paper_recall": 1.0,
@@ -93,8 +95,13 @@ def sync_huertgenwald(db_url: str) -> float:
 def main() -> None:
     figures: dict[str, Any] = {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'huertgenwald.db'}"
-        figures["sync_s"] = round(sync_huertgenwald(url), 2)
+        runs = [
+            sync_huertgenwald(f"sqlite:///{Path(tmp) / f'huertgenwald-{n}.db'}")
+            for n in range(SYNC_RUNS)
+        ]
+        figures["sync_s"] = round(statistics.median(runs), 2)  # median of fresh full syncs
+        figures["sync_runs_s"] = [round(r, 2) for r in runs]
+        url = f"sqlite:///{Path(tmp) / f'huertgenwald-{SYNC_RUNS - 1}.db'}"
         engine = make_engine(url)
         try:
             with tenant_session(engine, "a-stadt") as session:
