@@ -7,33 +7,18 @@ the clerk approves by running it). Prefect is not needed for it.
 
 from __future__ import annotations
 
-import json
 import shutil
-import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 agenda_app = typer.Typer(help="Tagesordnungen (Sitzungsdienst)", no_args_is_help=True)
 
-TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Kurzname der Gemeinde")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Ein JSON-Dokument auf stdout")]
-
-
-def _emit(data: Any, as_json: bool, human: str) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    else:
-        typer.echo(human)
-
-
-def _fail(message: str, as_json: bool, code: int = 2) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
-    typer.echo(f"Fehler: {message}", err=True)
-    raise typer.Exit(code)
+from app.cli_output import JsonOpt, TenantOpt  # noqa: E402
+from app.cli_output import emit as _emit  # noqa: E402
+from app.cli_output import fail as _fail  # noqa: E402
 
 
 @agenda_app.command("prepare")

@@ -6,8 +6,6 @@ stderr. Prefect is imported only by commands that run a flow (it costs ~1.3 s).
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,22 +28,9 @@ for sub, name in [
 ]:
     app.add_typer(sub, name=name)
 
-TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Kurzname der Gemeinde")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Ein JSON-Dokument auf stdout")]
-
-
-def _emit(data: Any, as_json: bool, human: str) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    else:
-        typer.echo(human)
-
-
-def _fail(message: str, as_json: bool, code: int = 2) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
-    typer.echo(f"Fehler: {message}", err=True)
-    raise typer.Exit(code)
+from app.cli_output import JsonOpt, TenantOpt  # noqa: E402
+from app.cli_output import emit as _emit  # noqa: E402
+from app.cli_output import fail as _fail  # noqa: E402
 
 
 def _session(tenant: str, as_json: bool) -> Any:
