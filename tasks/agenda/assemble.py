@@ -2,9 +2,10 @@
 
 Order within each part (public first, then non-public): the standing items that open the
 meeting, one heading per committee meeting with its recommendations (committee meetings
-by date, papers in the committee's order), the other papers (by department, then by
-reference), the closing standing items with the papers the body files under them
-(Mitteilungsvorlagen under "schriftliche Mitteilungen").
+by date, papers in the committee's order), the other papers (in the order learnt from
+earlier agendas, tasks.agenda.ordering; without one by department, then by reference),
+the closing standing items with the papers the body files under them (Mitteilungsvorlagen
+under "schriftliche Mitteilungen").
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from models.agenda import ConfidentialitySource, DraftItem, ItemKind, Slot
 from tasks.agenda.archive import Archive, ConsultationRecord, PaperRecord
 from tasks.agenda.confidentiality import Decision
 from tasks.agenda.grouping import Recommendation, sub_number
+from tasks.agenda.ordering import OrderModel
 from tasks.agenda.standing import Key, StandingItem
 from tasks.agenda.text import child_number, reference_key, top_number
 
@@ -86,8 +88,9 @@ def part_nodes(
     standing_reason: str,
     *,
     directs_first: bool = False,
+    order: OrderModel | None = None,
 ) -> list[Node]:
-    """The top-level nodes of one part, in order."""
+    """The top-level nodes of one part, in order (`order`: learnt order of direct papers)."""
     mine = [p for p in papers if p.decision.public is public]
     own = [s for s in standing if s.public is public]
     nodes_by_key: dict[Key, Node] = {s.key: Node(standing_item(s, standing_reason)) for s in own}
@@ -132,9 +135,13 @@ def part_nodes(
         target = nodes_by_key[key]
         for p in sorted(members, key=lambda p: reference_key(p.paper.reference)):
             target.children.append(Node(paper_item(p)))
-    direct_nodes = [
-        Node(paper_item(p)) for p in sorted(direct, key=lambda p: direct_key(archive, p.paper))
-    ]
+    if order is not None and order.fitted:
+        ordered = order.order([p.paper for p in direct])
+        rank = {paper.id: k for k, paper in enumerate(ordered)}
+        direct.sort(key=lambda p: rank[p.paper.id])
+    else:
+        direct.sort(key=lambda p: direct_key(archive, p.paper))
+    direct_nodes = [Node(paper_item(p)) for p in direct]
     if directs_first:
         return head + direct_nodes + group_nodes + tail
     return head + group_nodes + direct_nodes + tail

@@ -26,6 +26,7 @@ from tasks.agenda.assemble import PlacedPaper, number_nodes, part_nodes
 from tasks.agenda.confidentiality import decide
 from tasks.agenda.grouping import find_recommendations, groups_recommendations, heading_title
 from tasks.agenda.notice import check_notice
+from tasks.agenda.ordering import OrderModel
 from tasks.agenda.rules import Rule, tenant_rules
 from tasks.agenda.standing import StandingItem, standing_for
 from tasks.agenda.structure import uses_trailing_dot
@@ -60,6 +61,8 @@ def build_agenda(
     model = TitleModel()
     model.learn(history_titles(archive, archive.history(before)))
     model.refit()
+    order = OrderModel()
+    order.learn(archive, archive.history(before))
     return assemble_draft(
         archive,
         meeting,
@@ -68,6 +71,7 @@ def build_agenda(
         tenant_rules(config.rules),
         tenant=tenant.slug,
         today=today or dt.datetime.now(BERLIN).date(),
+        order=order,
     )
 
 
@@ -123,8 +127,13 @@ def assemble_draft(
     *,
     tenant: str,
     today: dt.date,
+    order: OrderModel | None = None,
 ) -> AgendaDraft:
-    """Build the draft from an archive and a title model trained on earlier meetings only."""
+    """Build the draft from an archive and models trained on earlier meetings only.
+
+    `order` (learnt from earlier agendas) sorts the papers that stand directly on the
+    agenda; without it they go by department, then by reference.
+    """
     warnings: list[str] = []
     before = meeting.start or dt.datetime.max.replace(tzinfo=dt.UTC)
     history = archive.history(before, meeting.organization_id)
@@ -149,8 +158,8 @@ def assemble_draft(
         if config.standing_items
         else f"Ständiger Punkt des Gremiums (aus {len(recent)} früheren Sitzungen gelernt)"
     )
-    public = part_nodes(archive, True, list(standing), placed, headings, reason)
-    nonpublic = part_nodes(archive, False, list(standing), placed, headings, reason)
+    public = part_nodes(archive, True, list(standing), placed, headings, reason, order=order)
+    nonpublic = part_nodes(archive, False, list(standing), placed, headings, reason, order=order)
     items = number_nodes(public, dotted=dotted) + number_nodes(
         nonpublic, dotted=dotted, start=len(public) + 1
     )

@@ -2,7 +2,8 @@
 
 Meetings are rebuilt oldest first. Before each one the title model learns the titles of
 every meeting that started earlier (refitted every `refit_every` new titles, not per
-meeting); nothing of the meeting's own agenda is used but its organization and date.
+meeting) and the order model the order of their papers (refitted every few meetings);
+nothing of the meeting's own agenda is used but its organization and date.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tasks.agenda.archive import Archive, ItemRecord, MeetingRecord
 from tasks.agenda.build import assemble_draft
 from tasks.agenda.confidentiality import decide
 from tasks.agenda.metrics import grouping_hits, kendall_tau, ratio
+from tasks.agenda.ordering import OrderModel
 from tasks.agenda.rules import Rule, match_rule, tenant_rules
 from tasks.agenda.standing import is_recommendation_heading
 from tasks.agenda.structure import parents
@@ -169,6 +171,7 @@ def replay(
     """Rebuild past meetings (all with an agenda, or the ones named) and compare."""
     started = time.perf_counter()
     rules = tenant_rules(config.rules)
+    order = OrderModel()
     if builder is None:
 
         def builder(a: Archive, m: MeetingRecord, model: TitleModel) -> AgendaDraft:
@@ -181,6 +184,7 @@ def replay(
                 rules,
                 tenant=tenant,
                 today=m.start.date() - dt.timedelta(days=config.notice_days + 7),
+                order=order,
             )
 
     judge = judge or model_judge(config, rules)
@@ -205,6 +209,7 @@ def replay(
                 for i in earlier
                 if not i.is_section and i.public is not None and i.title
             )
+            order.learn(archive, [timeline[learnt].id])
             learnt += 1
         if wanted is not None and meeting.id not in wanted:
             continue
