@@ -2,7 +2,10 @@
 
 Two parts: a memory of every title the body has used (exact after normalisation: a matter
 often returns, e.g. from the committee's non-public part to the council's) and a linear
-model over character and word n-grams for new titles. The model is refitted lazily, when
+model over character and word n-grams for new titles. The memory is kept apart for items
+with and without a published paper: an item without a paper that bears the title of an
+earlier published paper is often the non-public follow-up of that matter, so the paper's
+public deliberation says nothing about it. The model is refitted lazily, when
 asked, and only after the history has grown by `refit_every` titles, so a replay over
 hundreds of meetings stays fast.
 """
@@ -22,7 +25,7 @@ class TitleVerdict:
     """What the history says about one title."""
 
     p_nonpublic: float | None  # None: no model yet (too little or one-sided history)
-    seen_public: int = 0
+    seen_public: int = 0  # the same title (and the same kind: with/without paper) before
     seen_nonpublic: int = 0
     published_public: float | None = None  # for a published paper: share of earlier ones public
 
@@ -56,7 +59,7 @@ class TitleModel:
     min_examples: int = 20
     titles: list[str] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)  # 1 = non-public
-    memory: dict[str, Counter[bool]] = field(default_factory=dict)
+    memory: dict[tuple[str, bool], Counter[bool]] = field(default_factory=dict)
     published: Counter[bool] = field(default_factory=Counter)  # items with a paper: public?
     min_published: int = 30
     _model: Any = None
@@ -72,7 +75,7 @@ class TitleModel:
             key = normalise(title)
             if not key:
                 continue
-            self.memory.setdefault(key, Counter())[public] += 1
+            self.memory.setdefault((key, has_paper), Counter())[public] += 1
             self.titles.append(_text(title, has_paper))
             self.labels.append(0 if public else 1)
             if has_paper:
@@ -107,6 +110,6 @@ class TitleModel:
             probabilities = [float(p) for p in found]
         verdicts = []
         for title, p, paper in zip(titles, probabilities, has_paper, strict=True):
-            seen = self.memory.get(normalise(title), Counter())
+            seen = self.memory.get((normalise(title), paper), Counter())
             verdicts.append(TitleVerdict(p, seen[True], seen[False], share if paper else None))
         return verdicts
