@@ -83,7 +83,7 @@ def test_model_learns_what_stands_first_from_earlier_agendas() -> None:
     _history(world, 8)
     order = OrderModel()
     order.learn(world.archive, world.archive.history(T0 + 365 * DAY))
-    assert order.meetings == 8 and len(order.pairs) == 8 * 3
+    assert order.meetings == 8 and order.pairs == 8 * 3
     new = [
         _paper("p1", "1/2024", "Bau eines Kreisverkehrs"),
         _paper("p2", "3/2024", "Neubau Feuerwehrhaus"),

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from tasks.agenda.archive import Archive, PaperRecord
 from tasks.agenda.structure import parents
@@ -106,14 +105,33 @@ class OrderModel:
     `refit_every`: refit after so many newly learnt meetings (a replay over hundreds of
     meetings fits a few dozen times, not per meeting). Until there are `min_pairs` pairs
     the model does not answer (`fitted` is False) and the builder keeps its fixed order.
+    Pairs are stored as sparse rows over a growing vocabulary, so a refit does not turn
+    thousands of feature dicts into a matrix again.
     """
 
     refit_every: int = 10
     min_pairs: int = 20
-    pairs: list[tuple[Features, float]] = field(default_factory=list)  # first - second, weight
     meetings: int = 0
-    _model: Any = None
+    vocabulary: dict[str, int] = field(default_factory=dict)
+    _indices: list[int] = field(default_factory=list)  # all rows' columns, one after another
+    _values: list[float] = field(default_factory=list)
+    _ends: list[int] = field(default_factory=list)  # where each row ends in _indices
+    _weights: list[float] = field(default_factory=list)
+    _coef: dict[str, float] | None = None
     _fitted_on: int = -1
+
+    @property
+    def pairs(self) -> int:
+        """How many ordered pairs were learnt."""
+        return len(self._ends)
+
+    def _add(self, row: Features, weight: float) -> None:
+        for key, value in row.items():
+            if value:
+                self._indices.append(self.vocabulary.setdefault(key, len(self.vocabulary)))
+                self._values.append(value)
+        self._ends.append(len(self._indices))
+        self._weights.append(weight)
 
     def learn(self, archive: Archive, meeting_ids: Iterable[str]) -> None:
         """Add the real order of these (earlier) meetings' direct papers."""
@@ -125,48 +143,53 @@ class OrderModel:
                 weight = 2.0 / (n * (n - 1))  # each part counts once
                 for i in range(n):
                     for j in range(i + 1, n):
-                        self.pairs.append((difference(features[i], features[j]), weight))
+                        self._add(difference(features[i], features[j]), weight)
 
     def stale(self) -> bool:
         """Whether enough meetings arrived since the last fit (or there is none yet)."""
-        if self._model is None:
+        if self._coef is None:
             return self.meetings > self._fitted_on
         return self.meetings - self._fitted_on >= self.refit_every
 
     def refit(self) -> None:
         """Fit on every pair learnt so far, both ways round (skipped with too few pairs)."""
         self._fitted_on = self.meetings
-        if len(self.pairs) < self.min_pairs:
+        if self.pairs < self.min_pairs:
             return
-        from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
+        import numpy as np
+        from scipy.sparse import csr_matrix, vstack  # type: ignore[import-untyped]
         from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
-        rows = [d for d, _ in self.pairs] + [{k: -v for k, v in d.items()} for d, _ in self.pairs]
-        weights = [w for _, w in self.pairs] * 2
-        labels = [1] * len(self.pairs) + [0] * len(self.pairs)
-        vectorizer = DictVectorizer()
-        matrix = vectorizer.fit_transform(rows).tocsr()
-        # liblinear wants 32-bit indices; DictVectorizer may hand out 64-bit ones
-        matrix.indices = matrix.indices.astype("int32")
-        matrix.indptr = matrix.indptr.astype("int32")
+        shape = (self.pairs, len(self.vocabulary))
+        indptr = np.array([0, *self._ends], dtype=np.int32)
+        first = csr_matrix(
+            (np.array(self._values), np.array(self._indices, dtype=np.int32), indptr), shape
+        )
+        matrix = vstack([first, -first], format="csr")
+        matrix.indices = matrix.indices.astype(np.int32)  # liblinear wants 32-bit indices
+        matrix.indptr = matrix.indptr.astype(np.int32)
+        labels = np.array([1] * self.pairs + [0] * self.pairs)
         model = LogisticRegression(C=C, fit_intercept=False, solver="liblinear")
-        model.fit(matrix, labels, sample_weight=weights)
-        self._model = (vectorizer, model)
+        model.fit(matrix, labels, sample_weight=np.array(self._weights * 2))
+        names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        self._coef = {n: float(c) for n, c in zip(names, model.coef_[0], strict=True) if c}
 
     @property
     def fitted(self) -> bool:
         """Whether the model answers (refitted lazily if stale)."""
         if self.stale():
             self.refit()
-        return self._model is not None
+        return self._coef is not None
 
     def scores(self, papers: Sequence[PaperRecord]) -> list[float]:
         """How early each paper stands (higher = earlier), among these papers of one part."""
         if not papers or not self.fitted:
             return [0.0] * len(papers)
-        vectorizer, model = self._model
-        found = model.decision_function(vectorizer.transform(block_features(papers)))
-        return [float(s) for s in found]
+        coef = self._coef or {}
+        return [
+            sum(coef.get(k, 0.0) * v for k, v in features.items())
+            for features in block_features(papers)
+        ]
 
     def order(self, papers: Sequence[PaperRecord]) -> list[PaperRecord]:
         """The papers in suggested order (by reference where the model has no answer)."""
