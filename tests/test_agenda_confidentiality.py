@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from models.agenda import AgendaConfig, ConfidentialitySource
 from tasks.agenda.confidentiality import decide
 from tasks.agenda.rules import BUILTIN_RULES
-from tasks.agenda.title_model import TitleModel
+from tasks.agenda.title_model import TitleModel, TitleVerdict
 
 
 def test_memory_keeps_items_with_and_without_paper_apart() -> None:
@@ -24,3 +26,48 @@ def test_memory_keeps_items_with_and_without_paper_apart() -> None:
         "Schulentwicklungskonzept der Gemeinde", without_paper, BUILTIN_RULES, AgendaConfig()
     )
     assert not decision.public and decision.source is ConfidentialitySource.DOUBT
+
+
+def test_similar_titles_of_the_same_kind_count() -> None:
+    model = TitleModel(min_examples=5)
+    model.learn([(f"Verleihung des Bürgerpreises {year}", True, False) for year in (2019, 2020)])
+    model.learn([("Verleihung des Bürgerpreises 2021", False, True)])  # other kind: not counted
+    model.learn([("Verzicht auf den Gesamtabschluss 2020", False, False)])
+    (prize, closed, new) = model.judge(
+        [
+            "Verleihung des Bürgerpreises 2022",
+            "Verzicht auf den Gesamtabschluss 2021",
+            "Neubau der Sporthalle",
+        ]
+    )
+    assert (prize.like_public, prize.like_nonpublic) == (2, 0)
+    assert (closed.like_public, closed.like_nonpublic) == (0, 1)
+    assert (new.like_public, new.like_nonpublic) == (0, 0)
+    (exact,) = model.judge(["Verleihung des Bürgerpreises 2019"])
+    assert (exact.seen_public, exact.like_public) == (1, 0)  # exact memory first, no likes
+
+
+@pytest.mark.parametrize(
+    ("verdict", "public", "source", "flagged"),
+    [
+        (TitleVerdict(0.3, like_public=2), True, ConfidentialitySource.CLASSIFIER, False),
+        (TitleVerdict(0.05, like_nonpublic=1), False, ConfidentialitySource.CLASSIFIER, False),
+        # similar titles in both parts: the classifier between the thresholds decides doubt
+        (
+            TitleVerdict(0.3, like_public=2, like_nonpublic=1),
+            False,
+            ConfidentialitySource.DOUBT,
+            True,
+        ),
+        # similar titles public, but the classifier calls it non-public: doubt
+        (TitleVerdict(0.8, like_public=2), False, ConfidentialitySource.DOUBT, True),
+        # no model yet: similar titles do not decide alone
+        (TitleVerdict(None, like_public=2), False, ConfidentialitySource.DOUBT, True),
+    ],
+)
+def test_similar_titles_decide_unless_the_classifier_disagrees(
+    verdict: TitleVerdict, public: bool, source: ConfidentialitySource, flagged: bool
+) -> None:
+    d = decide("Verleihung des Bürgerpreises 2022", verdict, BUILTIN_RULES, AgendaConfig())
+    assert (d.public, d.source, d.flagged) == (public, source, flagged)
+    assert d.reason

@@ -31,7 +31,7 @@ class Decision:
 def decide(
     title: str, verdict: TitleVerdict, rules: Sequence[Rule], config: AgendaConfig
 ) -> Decision:
-    """Decide one title from rules, the body's memory of titles and the classifier."""
+    """Decide one title from rules, the memory of equal and similar titles, the classifier."""
     rule = match_rule(title, rules)
     if rule is not None:
         return Decision(
@@ -82,6 +82,28 @@ def decide(
             ConfidentialitySource.DOUBT,
             "Gleicher Betreff früher in beiden Teilen: bitte prüfen",
             round(max(p, 1 - p), 3),
+            True,
+        )
+    like = verdict.like_public + verdict.like_nonpublic
+    if like and (verdict.like_public == 0 or verdict.like_nonpublic == 0):
+        # the same item under a slightly different title (another year, a typo): public
+        # only if the classifier does not call it non-public; then doubt
+        public = verdict.like_nonpublic == 0
+        part = "öffentlichen" if public else "nichtöffentlichen"
+        if not public or p < config.nonpublic_threshold:
+            return Decision(
+                public,
+                ConfidentialitySource.CLASSIFIER,
+                f"Ähnlicher Betreff {like}-mal im {part} Teil früherer Sitzungen",
+                round(max(p, 1 - p), 3),
+                False,
+            )
+        return Decision(
+            False,
+            ConfidentialitySource.DOUBT,
+            f"Ähnlicher Betreff {like}-mal im öffentlichen Teil früherer Sitzungen, der Betreff "
+            f"wirkt aber nichtöffentlich (Wahrscheinlichkeit {p:.2f}): bitte prüfen",
+            round(p, 3),
             True,
         )
     if p >= config.nonpublic_threshold:
