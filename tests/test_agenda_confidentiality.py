@@ -6,7 +6,7 @@ import pytest
 
 from models.agenda import AgendaConfig, ConfidentialitySource
 from tasks.agenda.confidentiality import decide
-from tasks.agenda.rules import BUILTIN_RULES
+from tasks.agenda.rules import BUILTIN_RULES, match_rule
 from tasks.agenda.title_model import TitleModel, TitleVerdict
 
 
@@ -71,3 +71,22 @@ def test_similar_titles_decide_unless_the_classifier_disagrees(
     d = decide("Verleihung des Bürgerpreises 2022", verdict, BUILTIN_RULES, AgendaConfig())
     assert (d.public, d.source, d.flagged) == (public, source, flagged)
     assert d.reason
+
+
+@pytest.mark.parametrize(
+    ("title", "rule"),
+    [
+        ("Auswahl unter den Bewerbern für die Stelle der Kämmerin", "personal"),
+        ("Bewerberinnen und Bewerber um die Leitung des Bauhofs", "personal"),
+        # the candidates of an election are public, so is the result
+        ("Feststellung des Wahlergebnisses sowie der Bewerber der Bürgermeisterwahl", None),
+        ("Unterbringung von Asylbewerbern", None),
+        ("Stellenbewerber für die Kämmerei", "personal"),
+        ("Stundung der Grundbesitzabgaben für eine Abgabepflichtige", "abgaben_soziales"),
+        # a deferral offered to every taxpayer is a general measure
+        ("Stundungsangebot für kommunale Steuerforderungen in der Pandemie", None),
+    ],
+)
+def test_rules_tell_persons_from_general_measures(title: str, rule: str | None) -> None:
+    found = match_rule(title, BUILTIN_RULES)
+    assert (found.name if found else None) == rule

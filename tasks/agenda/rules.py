@@ -35,7 +35,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"stellenbesetzung|stellenausschreibung|einstellung\s+(eines|einer)|"
         r"\bbeförderung\s+(eines|einer|des|der|von)\s+(beamt|mitarbeit|beschäftigt)|"
         r"abmahnung|kündigung\s+(eines|einer|des|der)\s+(mitarbeit|beschäftigt|angestellt|beamt)|"
-        r"dienstunfähig|bewerbung(en)?\s+(um|auf)\s+die\s+stelle|bewerber(in|innen)?\b",
+        r"dienstunfähig|bewerbung(en)?\s+(um|auf)\s+die\s+stelle|"
+        # applicants for a post, not candidates of an election (public) nor asylum seekers
+        r"\b(stellen)?bewerber(n|in|innen)?\b(?!\s+(der|des|zur|zum|für\s+die)\s+\S*wahl)",
         "Personalangelegenheit (§ 48 Abs. 2 GO NRW i. V. m. der Geschäftsordnung)",
     ),
     _rule(
@@ -49,8 +51,10 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "abgaben_soziales",
-        r"stundung|niederschlagung|erlass\s+(von|der|einer)\s+(forderung|steuerschuld|"
-        r"gebührenschuld|beitragsschuld)|billigkeitsmaßnahme|steuerschuld|"
+        # one debtor's deferral; a deferral offered to every taxpayer is a public measure
+        r"stundung(?!s(angebot|programm|regelung|richtlinie))|niederschlagung|"
+        r"erlass\s+(von|der|einer)\s+(forderung|steuerschuld|gebührenschuld|beitragsschuld)|"
+        r"billigkeitsmaßnahme|steuerschuld|"
         r"sozialhilfe|unterbringung\s+(eines|einer|von\s+(herrn|frau))|härtefall|wohngeld",
         "Einzelne Abgaben-, Steuer- oder Sozialangelegenheit (Steuer-/Sozialgeheimnis)",
     ),
