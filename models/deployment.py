@@ -37,6 +37,22 @@ DEFAULT_CRONS: dict[str, list[str]] = {
     "nightly": ["0 3 * * *"],
 }
 
+#: What happens when a run starts while one of the same deployment is still active.
+Overlap = Literal["enqueue", "cancel_new"]
+
+#: Per flow: (runs of one deployment active at once, what happens to one more). Batch
+#: work on a tenant's data must not run twice side by side (two intakes of one drop
+#: folder, a retrain while the nightly retrains): the schedules' runs that would only
+#: repeat the work are dropped, what a clerk may have started waits its turn. Clerks'
+#: own processes (an agenda per meeting, a review decision) run side by side.
+DEFAULT_OVERLAP: dict[str, tuple[int, Overlap]] = {
+    "intake": (1, "enqueue"),
+    "classify": (1, "enqueue"),
+    "retrain": (1, "enqueue"),
+    "oparl-sync": (1, "cancel_new"),
+    "nightly": (1, "cancel_new"),
+}
+
 
 _CRON_FIELDS = (
     ("Minute", 0, 59),
@@ -145,6 +161,15 @@ class FlowDeployment(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
     schedules: list[Schedule] | None = None
     description: str | None = None
+    max_active_runs: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="runs of this deployment active at once (None: the catalogue's default)",
+    )
+    on_overlap: Overlap | None = Field(
+        default=None, description="a run beyond the limit waits (enqueue) or is cancelled"
+    )
 
     @field_validator("parameters")
     @classmethod

@@ -10,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.deployment import DEFAULT_CRONS, FLOW_NAMES, FlowDeployment, Schedule
+from models.deployment import (
+    DEFAULT_CRONS,
+    DEFAULT_OVERLAP,
+    FLOW_NAMES,
+    FlowDeployment,
+    Overlap,
+    Schedule,
+)
+
+ENQUEUE: Overlap = "enqueue"
 from models.tenant import Tenant
 
 #: Tag on every deployment `amtsflow deploy` owns; only these are ever updated or removed.
@@ -47,6 +56,8 @@ class PlannedDeployment:
     tags: tuple[str, ...]
     description: str
     secrets: dict[str, str] = field(default_factory=dict)
+    max_active_runs: int | None = None  # None: no limit
+    on_overlap: Overlap = "enqueue"
 
 
 def _requirement(tenant: Tenant, flow_name: str, params: dict[str, Any]) -> str | None:
@@ -90,6 +101,7 @@ def plan_tenant(tenant: Tenant) -> tuple[list[PlannedDeployment], list[tuple[str
             tuple(spec.schedules) if spec.schedules is not None else _default_schedules(flow_name)
         )
         title = FLOW_TITLES[flow_name]
+        limit, overlap = DEFAULT_OVERLAP.get(flow_name, (None, ENQUEUE))
         planned.append(
             PlannedDeployment(
                 flow_name=flow_name,
@@ -102,6 +114,8 @@ def plan_tenant(tenant: Tenant) -> tuple[list[PlannedDeployment], list[tuple[str
                 tags=(tenant_tag(tenant.slug), MANAGED_TAG, flow_name),
                 description=spec.description or f"{title} – {tenant.name}",
                 secrets=tenant.secrets.named(),
+                max_active_runs=spec.max_active_runs or limit,
+                on_overlap=spec.on_overlap or overlap,
             )
         )
     return planned, problems

@@ -45,6 +45,7 @@ deployment:
       parameters: {{source: post}}
       schedules: [{{cron: "*/10 6-18 * * 1-5"}}, {{interval_s: 3600, active: false}}]
     review-label: {{enabled: false}}
+    classify: {{max_active_runs: 2, on_overlap: cancel_new}}
 """
 
 
@@ -125,6 +126,16 @@ def test_deploy_registers_updates_in_place_and_prunes(
         if dep.schedules
     }
     assert crons["intake"] == [("*/15 7-17 * * 1-5", "Europe/Berlin")]
+    limits = {
+        name: (
+            dep.global_concurrency_limit.limit if dep.global_concurrency_limit else None,
+            dep.concurrency_options.collision_strategy.value if dep.concurrency_options else None,
+        )
+        for name, dep in a.items()
+    }
+    assert limits["intake"] == (1, "ENQUEUE")  # never two intakes of one drop folder at once
+    assert limits["oparl-sync"] == (1, "CANCEL_NEW")  # a second sync would repeat the first
+    assert limits["prepare-agenda"] == (None, None)  # one per meeting, side by side
     assert crons["oparl-sync"] == [("0 2 * * *", "Europe/Berlin")]
 
     b = _deployments(f"tenant:{beta}")
@@ -138,6 +149,10 @@ def test_deploy_registers_updates_in_place_and_prunes(
     )
     assert kinds == [("*/10 6-18 * * 1-5", True), ("interval", False)]
     assert all(s.schedule.timezone == "Europe/Berlin" for s in intake_b.schedules)
+    classify_b = b["classify"]
+    assert classify_b.global_concurrency_limit and classify_b.global_concurrency_limit.limit == 2
+    assert classify_b.concurrency_options
+    assert classify_b.concurrency_options.collision_strategy.value == "CANCEL_NEW"
 
     second = _deploy(folder)
     assert second["created"] == second["updated"] == second["removed"] == []

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from prefect.client.schemas.actions import DeploymentScheduleCreate
+from prefect.client.schemas.objects import ConcurrencyLimitStrategy, ConcurrencyOptions
 from prefect.client.schemas.responses import DeploymentResponse
 from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
 
@@ -76,6 +77,18 @@ def pinned_schema(schema: dict[str, Any], tenant: str) -> dict[str, Any]:
     return pinned
 
 
+def concurrency_options(planned: PlannedDeployment) -> ConcurrencyOptions | None:
+    """The collision strategy for runs beyond the deployment's limit (None: no limit)."""
+    if planned.max_active_runs is None:
+        return None
+    strategy = (
+        ConcurrencyLimitStrategy.CANCEL_NEW
+        if planned.on_overlap == "cancel_new"
+        else ConcurrencyLimitStrategy.ENQUEUE
+    )
+    return ConcurrencyOptions(collision_strategy=strategy)
+
+
 def desired_payload(
     planned: PlannedDeployment, flow: FlowTemplate, project_dir: str
 ) -> dict[str, Any]:
@@ -93,6 +106,8 @@ def desired_payload(
         "parameter_openapi_schema": pinned_schema(flow.parameter_schema, planned.tenant),
         "enforce_parameter_schema": True,
         "schedules": [prefect_schedule(s) for s in planned.schedules],
+        "concurrency_limit": planned.max_active_runs,
+        "concurrency_options": concurrency_options(planned),
     }
 
 
@@ -102,7 +117,9 @@ def _schedule_view(schedule: Any, active: bool, parameters: dict[str, Any]) -> s
 
 def comparable(payload: dict[str, Any]) -> dict[str, Any]:
     """The fields we own, in a form both a payload and a server response reduce to."""
-    view = {k: v for k, v in payload.items() if k != "schedules"}
+    view = {k: v for k, v in payload.items() if k not in ("schedules", "concurrency_options")}
+    options = payload["concurrency_options"]
+    view["concurrency_options"] = options.collision_strategy.value if options else None
     view["tags"] = sorted(view["tags"])
     view["schedules"] = sorted(
         _schedule_view(s.schedule, s.active, s.parameters) for s in payload["schedules"]
@@ -126,5 +143,15 @@ def comparable_response(deployment: DeploymentResponse) -> dict[str, Any]:
         "enforce_parameter_schema": deployment.enforce_parameter_schema,
         "schedules": sorted(
             _schedule_view(s.schedule, s.active, s.parameters or {}) for s in deployment.schedules
+        ),
+        "concurrency_limit": (
+            deployment.global_concurrency_limit.limit
+            if deployment.global_concurrency_limit is not None
+            else None
+        ),
+        "concurrency_options": (
+            deployment.concurrency_options.collision_strategy.value
+            if deployment.concurrency_options is not None and deployment.global_concurrency_limit
+            else None
         ),
     }
