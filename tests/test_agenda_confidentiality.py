@@ -90,3 +90,16 @@ def test_similar_titles_decide_unless_the_classifier_disagrees(
 def test_rules_tell_persons_from_general_measures(title: str, rule: str | None) -> None:
     found = match_rule(title, BUILTIN_RULES)
     assert (found.name if found else None) == rule
+
+
+def test_a_rule_against_a_published_paper_stays_nonpublic_but_is_flagged() -> None:
+    """The safe side wins, and the clerk learns the system already publishes the paper."""
+    title = "Grundstücksangelegenheit: Verkauf einer Teilfläche an Herrn M."
+    assert match_rule(title, BUILTIN_RULES) is not None
+    published = decide(
+        title, TitleVerdict(0.2, published_public=1.0), BUILTIN_RULES, AgendaConfig()
+    )
+    assert not published.public and published.source is ConfidentialitySource.RULE
+    assert published.flagged and "veröffentlicht" in published.reason
+    unpublished = decide(title, TitleVerdict(0.2), BUILTIN_RULES, AgendaConfig())
+    assert not unpublished.public and not unpublished.flagged

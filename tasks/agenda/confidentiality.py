@@ -34,8 +34,20 @@ def decide(
     """Decide one title from rules, the memory of equal and similar titles, the classifier."""
     rule = match_rule(title, rules)
     if rule is not None:
+        # the rule wins (safe side); but a paper the information system already publishes
+        # contradicts it: the clerk must look (and possibly withdraw the publication)
+        published = verdict.published_public is not None
         return Decision(
-            False, ConfidentialitySource.RULE, f"Regel {rule.name}: {rule.reason}", 1.0, False
+            False,
+            ConfidentialitySource.RULE,
+            f"Regel {rule.name}: {rule.reason}"
+            + (
+                "; die Vorlage ist aber im Ratsinformationssystem veröffentlicht: bitte prüfen"
+                if published
+                else ""
+            ),
+            1.0,
+            published,
         )
     p = verdict.p_nonpublic
     share = verdict.published_public
