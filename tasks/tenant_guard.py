@@ -11,15 +11,19 @@ cannot switch tenants. Rows are then confined by the tenant-scoped session
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import httpx
 from prefect.client.orchestration import get_client
-from prefect.runtime import deployment
+from prefect.exceptions import PrefectException
+from prefect.runtime import deployment, flow_run
 
 from connectors.storage import PathEscapeError
 from models.tenant import Tenant
 
 TENANT_TAG_PREFIX = "tenant:"
+logger = logging.getLogger(__name__)
 
 
 class TenantGuardError(PermissionError):
@@ -46,11 +50,13 @@ def guard_run(tenant: str) -> None:
     """
     deployment_id = deployment.id
     if deployment_id is None:
+        tag_run(tenant)
         return
     with get_client(sync_client=True) as client:
         found = client.read_deployment(deployment_id)
     bound = bound_tenants(list(found.tags))
     if bound == [tenant]:
+        tag_run(tenant)
         return
     if not bound:
         raise TenantGuardError(
@@ -61,6 +67,28 @@ def guard_run(tenant: str) -> None:
         f"Bereitstellung {found.name!r} gehört zu Gemeinde {', '.join(bound)}, der Lauf "
         f"verlangt {tenant!r}: abgebrochen, bevor etwas gelesen oder geschrieben wurde"
     )
+
+
+def tag_run(tenant: str) -> None:
+    """Give the current run its municipality's tag when it lacks it.
+
+    Runs of a deployment get the tag from it; runs started on the command line and the
+    nightly batch's subflows do not, and the clerks' pages (which show a tenant only runs
+    carrying its tag) would not list them. Only called after the guard passed, so the tag
+    names the tenant whose data the run works on. A failed update costs the listing, not
+    the run.
+    """
+    run_id = flow_run.id
+    wanted = f"{TENANT_TAG_PREFIX}{tenant}"
+    tags = list(flow_run.tags or [])
+    if run_id is None or wanted in tags:
+        return
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(run_id, tags=[*tags, wanted])
+    except (httpx.HTTPError, PrefectException) as exc:
+        kind = type(exc).__name__
+        logger.warning("Lauf %s: Gemeinde-Schlagwort nicht gesetzt (%s)", run_id, kind)
 
 
 def tenant_roots(tenant: Tenant, home: Path) -> list[Path]:
