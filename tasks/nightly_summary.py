@@ -58,9 +58,11 @@ def outcome_of_state(step: str, state: State[Any]) -> StepOutcome:
     run_id = state.state_details.flow_run_id
     if state.is_completed():
         result = state.result(raise_on_failure=False)
+        note = getattr(result, "skipped_reason", None)  # e.g. retrain: data unchanged
         return StepOutcome(
             step=step,
             status="completed",
+            reason=scrub(note) if isinstance(note, str) else None,
             counts=_counts(result),
             flow_run_id=str(run_id) if run_id else None,
         )

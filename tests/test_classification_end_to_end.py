@@ -47,5 +47,16 @@ def test_decision_feeds_the_next_training(
     with tenant_session(engine, "musterstadt") as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.action == "model_trained")).all()
         assert events[-1].details["from_clerks"] == 1
+        trainings = len(events)
+    again = retrain(tenant="musterstadt")  # nothing new: the nightly run keeps the model
+    assert again.skipped_reason and "unverändert" in again.skipped_reason
+    assert again.model_version == trained.model_version
+    assert again.training_set_sha256 == trained.training_set_sha256
+    forced = retrain(tenant="musterstadt", force=True)
+    assert forced.skipped_reason is None
+    assert forced.model_version and forced.model_version != trained.model_version
+    with tenant_session(engine, "musterstadt") as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "model_trained")).all()
+        assert len(events) == trainings + 1  # the skipped run trained nothing
     engine.dispose()
     assert before.flow_run_id

@@ -106,6 +106,7 @@ def test_nightly_chains_every_step_archives_and_is_safe_to_repeat(
     assert again["intake:postfach"].counts["files"] == 0
     assert again["intake:postfach"].counts["duplicates"] == 0
     assert again["classify"].counts["documents"] == 0
+    assert "unverändert" in (again["retrain"].reason or "")  # same examples: not retrained
     assert again["cleanup"].counts["archived"] == 0
     assert _counts(database_url) == counts
     assert sorted(p.name for p in archived.iterdir()) == files

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import time
 
+import sklearn  # type: ignore[import-untyped]
+
 from connectors.storage import TenantStorage
 from connectors.trained_model import (
+    ModelFileError,
     TrainingError,
     load_documents,
+    read_meta,
     save_model,
     train,
     training_set_sha256,
@@ -16,7 +20,7 @@ from models.classification import TrainSummary
 from models.tenant import Tenant
 from models.tenant_scope import TenantSession
 from tasks import audit
-from tasks.classification.model_store import activate, new_version_dir
+from tasks.classification.model_store import activate, current_model_dir, new_version_dir
 from tasks.classification.training_data import TrainingSet, from_database
 
 
@@ -33,12 +37,41 @@ def gather(session: TenantSession, tenant: Tenant) -> TrainingSet:
     return examples
 
 
+def unchanged_version(storage: TenantStorage, digest: str) -> str | None:
+    """The current model's version when it was trained on exactly this set, else None.
+
+    Retraining on the same examples gives the same model, costs ~30 s per municipality
+    every night and fills the model folder; a model saved by another program state
+    (format, scikit-learn) is retrained all the same, because it would not load.
+    """
+    folder = current_model_dir(storage)
+    if folder is None:
+        return None
+    try:
+        meta = read_meta(folder)
+    except ModelFileError:
+        return None
+    if meta.training_set_sha256 != digest or meta.sklearn_version != sklearn.__version__:
+        return None
+    return folder.name
+
+
 def train_tenant_model(
-    session: TenantSession, storage: TenantStorage, tenant: Tenant, flow_run_id: str | None
+    session: TenantSession,
+    storage: TenantStorage,
+    tenant: Tenant,
+    flow_run_id: str | None,
+    *,
+    force: bool = False,
 ) -> TrainSummary:
-    """Fit, save as a new version, switch to it, audit. Skips (with reason) when too few."""
+    """Fit, save as a new version, switch to it, audit.
+
+    Skips (with the reason in the summary) when there are too few examples, or when the
+    current model was trained on exactly these examples (unless `force`).
+    """
     started = time.perf_counter()
     examples = gather(session, tenant)
+    digest = training_set_sha256(examples.texts, examples.labels)
     counts: dict[str, int] = {}
     for label in examples.labels:
         counts[label] = counts.get(label, 0) + 1
@@ -49,7 +82,13 @@ def train_tenant_model(
         from_clerks=examples.sources.get("clerks", 0),
         from_cases=examples.sources.get("cases", 0),
         from_history=examples.sources.get("history", 0),
+        training_set_sha256=digest,
     )
+    current = None if force else unchanged_version(storage, digest)
+    if current is not None:
+        summary.model_version = current
+        summary.skipped_reason = "Trainingsdaten unverändert: das aktuelle Modell bleibt"
+        return summary
     try:
         model = train(examples.texts, examples.labels)
     except TrainingError as exc:
@@ -59,7 +98,6 @@ def train_tenant_model(
     meta = save_model(model, folder)
     activate(storage, version)
     summary.model_version = version
-    summary.training_set_sha256 = training_set_sha256(examples.texts, examples.labels)
     summary.metrics = {k: float(v) for k, v in meta.metrics.items() if isinstance(v, int | float)}
     summary.metrics["threshold"] = meta.threshold
     summary.seconds = round(time.perf_counter() - started, 3)
