@@ -15,6 +15,7 @@ from starlette.responses import FileResponse, Response
 
 from app.web import queries
 from app.web.common import ctx, current_user, in_thread, page_number, render
+from app.web.markdown_view import blocks
 from app.web.prefect_gateway import NotFoundError
 from app.web.run_text import FINAL, explain_failure
 from connectors.database import tenant_session
@@ -65,6 +66,11 @@ def artifact_view(artifact: dict[str, Any]) -> dict[str, Any]:
             return {"title": title, "headers": headers, "rows": rows, "text": ""}
     if artifact.get("type") == "progress":
         return {"title": title, "headers": [], "rows": [], "text": f"Fortschritt: {data} %"}
+    if artifact.get("type") == "markdown" and isinstance(data, str):
+        parts = blocks(data)
+        if parts and parts[0]["kind"] == "heading" and parts[0]["text"] == title:
+            parts = parts[1:]  # the title is shown once, above
+        return {"title": title, "headers": [], "rows": [], "text": "", "blocks": parts}
     return {"title": title, "headers": [], "rows": [], "text": str(data or "")}
 
 
