@@ -12,9 +12,11 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from app.cli_output import JsonOpt, emit, fail
 
 if TYPE_CHECKING:
     from connectors.trained_model import LabelledDocument
@@ -31,7 +33,6 @@ class Backend(StrEnum):
     hybrid = "hybrid"
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Ein JSON-Dokument auf stdout")]
 DataOpt = Annotated[Path, typer.Option("--data", help="JSONL-Datei (auch gzip) mit „text“")]
 ModelOpt = Annotated[Path, typer.Option("--model", help="Ordner eines trainierten Modells")]
 BackendOpt = Annotated[Backend, typer.Option("--backend", help="Verfahren")]
@@ -47,27 +48,13 @@ LlmThresholdOpt = Annotated[
 ]
 
 
-def _fail(message: str, as_json: bool = False, code: int = 2) -> NoReturn:
-    if as_json:
-        sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
-    typer.echo(f"Fehler: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _emit(data: Any, as_json: bool, human: str) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    else:
-        typer.echo(human)
-
-
 def _documents(path: Path, require_label: bool, as_json: bool) -> list[LabelledDocument]:
     from connectors.trained_model import DatasetError, load_documents
 
     try:
         return load_documents(path, require_label=require_label)
     except DatasetError as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
 
 
 def _classifier(
@@ -79,7 +66,7 @@ def _classifier(
     try:
         trained = load_classifier(model, threshold=threshold)
     except ModelFileError as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     if backend is Backend.trained:
         return trained
     try:
@@ -87,7 +74,7 @@ def _classifier(
 
         llm: Classifier = make_classifier(trained.taxonomy)
     except (ImportError, ValueError) as exc:
-        _fail(f"Ollama-Anbindung nicht einsatzbereit ({exc})", as_json)
+        fail(f"Ollama-Anbindung nicht einsatzbereit ({exc})", as_json)
     if backend is Backend.ollama:
         return llm
     return HybridClassifier(trained, llm, llm_threshold=llm_threshold, labels=trained.model.labels)
@@ -111,7 +98,7 @@ def train_command(
         )
         meta = save_model(model, out, overwrite=force)
     except (TrainingError, ModelFileError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     figures = {k: v for k, v in meta.metrics.items() if k != "per_label"}
     data_out = {
         "model": str(out),
@@ -128,7 +115,7 @@ def train_command(
         f"{meta.train_seconds:.1f} s\nSchwelle {meta.threshold:.4f}; Kreuzvalidierung: "
         + ", ".join(f"{k} {v}" for k, v in figures.items())
     )
-    _emit(data_out, as_json, human)
+    emit(data_out, as_json, human)
 
 
 @classify_app.command("evaluate")
@@ -152,13 +139,13 @@ def evaluate_command(
     try:
         predictions = classifier.classify(texts)
     except ClassificationError as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     seconds = time.perf_counter() - started
     result = {"backend": backend.value, **quality([str(d.label) for d in docs], predictions)}
     result["docs_per_s"] = round(len(docs) / seconds, 1) if seconds > 0 else None
     result["seconds"] = round(seconds, 3)
     human = "\n".join(f"{k}: {v}" for k, v in result.items() if k != "per_label")
-    _emit(result, as_json, human)
+    emit(result, as_json, human)
 
 
 @classify_app.command("predict")
@@ -179,7 +166,7 @@ def predict_command(
     try:
         predictions = classifier.classify([d.classification_text(use_title=title) for d in docs])
     except ClassificationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     lines = []
     for doc, p in zip(docs, predictions, strict=True):
         row: dict[str, Any] = {"id": doc.id} if doc.id is not None else {}

@@ -9,9 +9,7 @@ from typing import Annotated
 import typer
 
 from app.classify_cli import classify_app
-
-TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Kurzname der Gemeinde")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Ein JSON-Dokument auf stdout")]
+from app.cli_output import JsonOpt, TenantOpt
 
 
 @classify_app.command("run")
@@ -43,11 +41,17 @@ def run_command(
 
 
 @classify_app.command("retrain")
-def retrain_command(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
+def retrain_command(
+    tenant: TenantOpt,
+    as_json: JsonOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="auch trainieren, wenn die Daten unverändert sind")
+    ] = False,
+) -> None:
     """Das Modell der Gemeinde neu trainieren (Bestand, Vorgänge, Entscheidungen)."""
     from flows.retrain import retrain
 
-    summary = retrain(tenant=tenant)
+    summary = retrain(tenant=tenant, force=force)
     data = summary.model_dump(mode="json")
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

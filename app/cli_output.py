@@ -23,7 +23,7 @@ def emit(data: Any, as_json: bool, human: str) -> None:
         typer.echo(human)
 
 
-def fail(message: str, as_json: bool, code: int = 2) -> NoReturn:
+def fail(message: str, as_json: bool = False, code: int = 2) -> NoReturn:
     """End the command with an error a script and a person can both read."""
     if as_json:
         sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")

@@ -13,26 +13,19 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from app.cli_output import JsonOpt, emit, fail
 from models.deployment import SECRET_PURPOSES
 
 TenantsOpt = Annotated[
     Path | None,
     typer.Option("--tenants", help="Ordner der Gemeinde-Dateien (Standard: AMTSFLOW_TENANTS)"),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Ein JSON-Dokument auf stdout")]
 
 secrets_app = typer.Typer(help="Zugangsdaten der Gemeinden (Prefect-Secret-Blöcke)")
-
-
-def _emit(data: Any, as_json: bool, human: str) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    else:
-        typer.echo(human)
 
 
 def _directory(tenants_dir: Path | None) -> Path:
@@ -55,7 +48,7 @@ def validate_catalogue(tenants_dir: Path | None, as_json: bool) -> int:
     lines = [f"ok  {t.slug}" for t in check.tenants]
     lines += [f"Fehler  {p.file}: {p.field}: {p.message}" for p in check.errors]
     lines += [f"Hinweis {p.file}: {p.field}: {p.message}" for p in check.warnings]
-    _emit(data, as_json, "\n".join(lines) or "Keine Gemeinde-Dateien gefunden.")
+    emit(data, as_json, "\n".join(lines) or "Keine Gemeinde-Dateien gefunden.")
     return 1 if check.errors else 0
 
 
@@ -73,6 +66,13 @@ def deploy_command(
         bool, typer.Option("--prune/--no-prune", help="Nicht mehr Vorgesehenes entfernen")
     ] = True,
     force: Annotated[bool, typer.Option(help="Auch Unveränderte neu schreiben")] = False,
+    remove_missing_tenants: Annotated[
+        bool,
+        typer.Option(
+            "--remove-missing-tenants",
+            help="Auch Bereitstellungen von Gemeinden ohne Datei im Ordner entfernen",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Alle Abläufe aller Gemeinden auf dem Prefect-Server (PREFECT_API_URL) bereitstellen."""
@@ -83,7 +83,7 @@ def deploy_command(
         from prefect.settings import PREFECT_API_URL
 
         if not PREFECT_API_URL.value():
-            _fail("PREFECT_API_URL ist nicht gesetzt (Adresse des Prefect-Servers)", as_json)
+            fail("PREFECT_API_URL ist nicht gesetzt (Adresse des Prefect-Servers)", as_json)
     directory = _directory(tenants_dir)
     check = check_catalogue(directory)
     if check.errors:
@@ -106,6 +106,8 @@ def deploy_command(
             concurrency=concurrency,
             prune=prune,
             force=force,
+            tenants=[t.slug for t in check.tenants],
+            remove_missing_tenants=remove_missing_tenants,
         )
     )
     data = report.as_dict()
@@ -119,16 +121,15 @@ def deploy_command(
         f"({report.seconds:.1f} s)"
     )
     human += "".join(f"\nKonflikt (fremde Bereitstellung): {c}" for c in report.conflicts)
-    _emit(data, as_json, human)
+    if report.orphaned:
+        human += (
+            f"\nBehalten: {len(report.orphaned)} Bereitstellungen von Gemeinden ohne Datei "
+            f"in {directory} ({', '.join(sorted({o.split('/')[-1] for o in report.orphaned}))}); "
+            "entfernen mit --remove-missing-tenants"
+        )
+    emit(data, as_json, human)
     if report.conflicts:
         raise typer.Exit(1)
-
-
-def _fail(message: str, as_json: bool) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
-    typer.echo(f"Fehler: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _read_value() -> str:
@@ -150,15 +151,15 @@ def secrets_set(
     from tasks.secrets import MissingSecretError, save_secret
 
     if purpose not in SECRET_PURPOSES:
-        _fail(f"unbekannter Zweck {purpose!r}; erlaubt: {', '.join(SECRET_PURPOSES)}", as_json)
+        fail(f"unbekannter Zweck {purpose!r}; erlaubt: {', '.join(SECRET_PURPOSES)}", as_json)
     value = SecretStr(_read_value())
     if not value.get_secret_value():
-        _fail("leerer Wert: nichts gespeichert", as_json)
+        fail("leerer Wert: nichts gespeichert", as_json)
     try:
         name = save_secret(tenant, purpose, value)
     except (TenantNotFoundError, TenantConfigError, MissingSecretError) as exc:
-        _fail(str(exc), as_json)
-    _emit(
+        fail(str(exc), as_json)
+    emit(
         {"tenant": tenant, "purpose": purpose, "block": name},
         as_json,
         f"Gespeichert im Secret-Block {name}.",
@@ -182,6 +183,6 @@ def secrets_status(tenants_dir: TenantsOpt = None, as_json: JsonOpt = False) -> 
         f"{'vorhanden' if r['present'] else 'FEHLT'}"
         for r in rows
     ]
-    _emit(rows, as_json, "\n".join(lines) or "Keine Zugangsdaten eingetragen.")
+    emit(rows, as_json, "\n".join(lines) or "Keine Zugangsdaten eingetragen.")
     if not all(r["present"] for r in rows):
         raise typer.Exit(1)

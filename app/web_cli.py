@@ -7,30 +7,14 @@ process list and the shell history).
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from app.cli_output import JsonOpt, TenantOpt, emit, fail
+
 users_app = typer.Typer(help="Benutzerkonten der Weboberfläche", no_args_is_help=True)
-
-TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Kurzname der Gemeinde")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Ein JSON-Dokument auf stdout")]
-
-
-def _fail(message: str, as_json: bool, code: int = 2) -> NoReturn:
-    if as_json:
-        sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
-    typer.echo(f"Fehler: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _emit(data: Any, as_json: bool, human: str) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    else:
-        typer.echo(human)
 
 
 def web_command(
@@ -43,7 +27,7 @@ def web_command(
     try:
         serve(host, port)
     except RuntimeError as exc:
-        _fail(str(exc), False)
+        fail(str(exc), False)
 
 
 def _engine_for(tenant: str, as_json: bool) -> Any:
@@ -56,7 +40,7 @@ def _engine_for(tenant: str, as_json: bool) -> Any:
     try:
         config = load_tenant(tenant, settings.tenants)
     except (TenantNotFoundError, TenantConfigError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     engine = make_engine(settings.effective_database_url)
     ensure_schema(engine)
     ensure_tenant_row(engine, config)
@@ -69,7 +53,7 @@ def _read_password(from_stdin: bool) -> str:
     first = typer.prompt("Passwort", hide_input=True)
     again = typer.prompt("Passwort wiederholen", hide_input=True)
     if first != again:
-        _fail("Die Passwörter stimmen nicht überein", False)
+        fail("Die Passwörter stimmen nicht überein", False)
     return str(first)
 
 
@@ -102,10 +86,10 @@ def users_add(
             data = {"tenant": tenant, "id": user.id, "username": user.username}
             data["roles"] = list(user.roles)
     except AccountError as exc:
-        _fail(f"{exc.field}: {exc.message}", as_json)
+        fail(f"{exc.field}: {exc.message}", as_json)
     finally:
         engine.dispose()
-    _emit(data, as_json, f"Konto {username} ({', '.join(role)}) für {tenant} gespeichert.")
+    emit(data, as_json, f"Konto {username} ({', '.join(role)}) für {tenant} gespeichert.")
 
 
 @users_app.command("list")
@@ -122,4 +106,4 @@ def users_list(tenant: TenantOpt, as_json: JsonOpt = False) -> None:
         f"{r['username']:<24} {','.join(r['roles']):<24} {'aktiv' if r['active'] else 'gesperrt'}"
         for r in rows
     ]
-    _emit(rows, as_json, "\n".join(lines) or "Keine Konten.")
+    emit(rows, as_json, "\n".join(lines) or "Keine Konten.")

@@ -182,8 +182,11 @@ def test_deploy_registers_updates_in_place_and_prunes(
     }
     assert "oparl-sync" not in _deployments(f"tenant:{alpha}")
 
-    alpha_file.unlink()
-    fourth = _deploy(folder)
+    alpha_file.unlink()  # a missing file alone removes nothing (wrong folder, broken checkout)
+    kept = _deploy(folder)
+    assert kept["removed"] == [] and {o.split("/")[1] for o in kept["orphaned"]} == {alpha}
+    assert "intake" in _deployments(f"tenant:{alpha}")
+    fourth = _deploy(folder, "--remove-missing-tenants")
     assert {r.split("/")[1] for r in fourth["removed"]} == {alpha}
     assert _deployments(f"tenant:{alpha}") == {}
     assert set(_deployments(f"tenant:{beta}")) == set(b)

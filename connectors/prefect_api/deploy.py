@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
@@ -32,7 +32,7 @@ from connectors.prefect_api.payload import (
     comparable_response,
     desired_payload,
 )
-from models.deployment_plan import MANAGED_TAG, PlannedDeployment
+from models.deployment_plan import MANAGED_TAG, PlannedDeployment, tenant_tag
 
 T = TypeVar("T")
 PAGE = 200
@@ -47,6 +47,7 @@ class DeployReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    orphaned: list[str] = field(default_factory=list)  # of tenants without a file: kept
     pools_created: list[str] = field(default_factory=list)
     queues_created: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -140,6 +141,8 @@ async def sync_deployments(
     concurrency: int = 8,
     prune: bool = True,
     force: bool = False,
+    tenants: Collection[str] | None = None,
+    remove_missing_tenants: bool = False,
 ) -> DeployReport:
     """Create or update every planned deployment; remove managed ones no longer planned.
 
@@ -150,6 +153,11 @@ async def sync_deployments(
         concurrency: API requests in flight at once.
         prune: remove managed deployments that are not planned any more.
         force: write every deployment even when the server already matches.
+        tenants: the catalogue's tenant slugs (default: those with a planned deployment).
+        remove_missing_tenants: also remove managed deployments of tenants that are not in
+            the catalogue. Off by default: a wrong `--tenants` folder or a checkout with a
+            file missing would otherwise delete other municipalities' deployments and
+            schedules; they are reported as `orphaned` instead.
 
     """
     started = time.perf_counter()
@@ -197,6 +205,13 @@ async def sync_deployments(
             keep = {(p.flow_name, p.name) for p in planned}
             stale = [d for k, d in current.items() if k not in keep and MANAGED_TAG in d.tags]
             stale += await _managed_elsewhere(client, list(flow_ids.values()))
+            known = {tenant_tag(t) for t in (tenants or {p.tenant for p in planned})}
+            if not remove_missing_tenants:
+                orphans = [d for d in stale if known.isdisjoint(d.tags)]
+                report.orphaned += [
+                    f"{flow_names.get(d.flow_id, d.flow_id)}/{d.name}" for d in orphans
+                ]
+                stale = [d for d in stale if not known.isdisjoint(d.tags)]
 
             def delete(d: DeploymentResponse) -> Callable[[], Awaitable[None]]:
                 async def job() -> None:
