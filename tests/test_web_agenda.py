@@ -113,3 +113,35 @@ def test_reviewer_approves_a_paused_agenda_in_the_pages(
     finally:
         engine.dispose()
     assert ("agenda_decision_sent", "user:paula") in actions
+
+    # the outputs wait on the run's page: both parts, every file a download
+    page = paula.get(f"/laeufe/{run_id}")
+    links = set(re.findall(rf'href="/laeufe/{run_id}/ausgaben/([a-z]+/[a-z]+\.[a-z]+)"', page.text))
+    assert {
+        "oeffentlich/einladung.docx",
+        "oeffentlich/tagesordnung.docx",
+        "oeffentlich/tagesordnung.json",
+        "oeffentlich/sitzungsmappe.pdf",
+        "nichtoeffentlich/sitzungsmappe.pdf",
+    } <= links
+    assert "Sitzungsmappe (öffentlicher Teil, PDF)" in page.text
+    mappe = paula.get(f"/laeufe/{run_id}/ausgaben/oeffentlich/sitzungsmappe.pdf")
+    assert mappe.status_code == 200 and mappe.content.startswith(b"%PDF")
+    assert mappe.headers["content-type"] == "application/pdf"
+    assert mappe.headers["cache-control"] == "no-store"
+    for bad in ("oeffentlich/entwurf.json", "oeffentlich/..%2Ffreigabe.json", "intern/x.pdf"):
+        assert paula.get(f"/laeufe/{run_id}/ausgaben/{bad}").status_code == 404, bad
+    assert bernd.get(f"/laeufe/{run_id}/ausgaben/oeffentlich/sitzungsmappe.pdf").status_code == 404
+    engine = make_engine(settings.effective_database_url)
+    try:
+        from connectors.database import tenant_session
+
+        with tenant_session(engine, TENANT) as s:
+            downloads = [
+                (e.flow_run_id, e.details)
+                for e in s.scalars(select(AuditEvent).where(AuditEvent.actor == "user:paula"))
+                if e.action == "document_downloaded"
+            ]
+    finally:
+        engine.dispose()
+    assert downloads == [(run_id, {"document": "sitzung/oeffentlich/sitzungsmappe.pdf"})]

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from app.web import queries
+from app.web.agenda_files import find_output, run_outputs
 from app.web.common import ctx, current_user, in_thread, page_number, render
 from app.web.markdown_view import blocks
 from app.web.prefect_gateway import NotFoundError
@@ -83,10 +84,11 @@ async def run_detail(request: Request) -> Response:
     except NotFoundError as exc:
         raise HTTPException(404) from exc
     final = (run.get("state") or {}).get("type") in FINAL
-    artifacts, progress, (cases, case_count) = await asyncio.gather(
+    artifacts, progress, (cases, case_count), outputs = await asyncio.gather(
         in_thread(web.gateway.artifacts, run["id"], final=final),
         in_thread(web.gateway.task_progress, run["id"]) if not final else _none(),
         in_thread(_run_documents, web.engine, identity.tenant, run["id"]),
+        in_thread(_agenda_outputs, web, identity.tenant, run),
     )
     return render(
         request,
@@ -96,6 +98,7 @@ async def run_detail(request: Request) -> Response:
         progress=progress or (0, 0),
         cases=cases,
         case_count=case_count,
+        outputs=outputs,
         explanation=explain_failure(run),
         final=final,
     )
@@ -103,6 +106,64 @@ async def run_detail(request: Request) -> Response:
 
 async def _none() -> None:
     return None
+
+
+def _meeting_of(run: dict[str, Any]) -> str | None:
+    meeting = (run.get("parameters") or {}).get("meeting")
+    is_agenda = run.get("flow_name") == "prepare-agenda"
+    return str(meeting) if is_agenda and meeting else None
+
+
+def _agenda_outputs(web: Any, tenant: str, run: dict[str, Any]) -> list[Any]:
+    meeting = _meeting_of(run)
+    if meeting is None or (run.get("state") or {}).get("type") != "COMPLETED":
+        return []
+    return run_outputs(web.home, tenant, str(run["id"]), meeting)
+
+
+def _logged_output(
+    web: Any, tenant: str, run: dict[str, Any], part: str, name: str, actor: str
+) -> Any:
+    meeting = _meeting_of(run)
+    if meeting is None:
+        return None
+    found = find_output(web.home, tenant, str(run["id"]), meeting, part, name)
+    if found is None:
+        return None
+    with tenant_session(web.engine, tenant) as session:
+        audit.record(
+            session,
+            "document_downloaded",
+            actor=actor,
+            flow_run_id=str(run["id"]),
+            document=f"sitzung/{part}/{name}",
+        )
+        session.commit()
+    return found
+
+
+async def download_agenda_output(request: Request) -> Response:
+    """GET /laeufe/{run_id}/ausgaben/{part}/{name}: one output of an approved agenda."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
+    try:  # ownership first, as on the run page
+        run = await in_thread(web.gateway.run, identity.tenant, request.path_params["run_id"])
+    except NotFoundError as exc:
+        raise HTTPException(404) from exc
+    found = await in_thread(
+        _logged_output,
+        web,
+        identity.tenant,
+        run,
+        request.path_params["part"],
+        request.path_params["name"],
+        identity.actor,
+    )
+    if found is None:
+        raise HTTPException(404)
+    response = FileResponse(found.path, media_type=found.media_type, filename=found.name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _acknowledgement(web: Any, tenant: str, case_id: int, actor: str) -> tuple[Path, str] | None:

@@ -97,6 +97,7 @@ ROUTES = [
     Route("/prozesse/{deployment_id}/starten", process_pages.start_submit, methods=["POST"]),
     Route("/laeufe", run_pages.run_list),
     Route("/laeufe/{run_id}", run_pages.run_detail),
+    Route("/laeufe/{run_id}/ausgaben/{part}/{name}", run_pages.download_agenda_output),
     Route("/vorgaenge", case_pages.case_list),
     Route("/vorgaenge/{case_id:int}/bestaetigung", run_pages.download_acknowledgement),
     Route("/pruefen", review_pages.review_queue),
