@@ -144,3 +144,24 @@ def add_upcoming_meeting(server: OParlTestServer, start: dt.datetime) -> AgendaW
     for obj in (meeting, public, secret, budget):
         server.objects[urlsplit(obj["id"]).path] = obj
     return AgendaWorld(meeting_id, public["id"], secret["id"])
+
+
+def synced_upcoming_meeting(server: OParlTestServer, tenant: str) -> AgendaWorld:
+    """An upcoming meeting (in 40 days, 16:00 UTC) added to the server and synced fully."""
+    from connectors.database import make_engine
+    from models.settings import Settings
+    from tasks.oparl_setup import prepare_sync
+    from tests.conftest_oparl import run_sync
+
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).replace(
+        hour=16, minute=0, second=0, microsecond=0
+    )
+    world = add_upcoming_meeting(server, start)
+    settings = Settings()
+    prepare_sync(settings, tenant, server.system_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        assert run_sync(engine, server.system_url, tenant, full=True).complete
+    finally:
+        engine.dispose()
+    return world

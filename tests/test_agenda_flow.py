@@ -8,7 +8,6 @@ through the Prefect API), and checks the files on disk and the artifacts.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
@@ -36,9 +35,8 @@ from models.db import AuditEvent
 from models.settings import Settings
 from tasks.agenda_outputs.prepare import load_draft
 from tasks.agenda_outputs.summary import AgendaSummary
-from tasks.oparl_setup import prepare_sync
 from tests.agenda_drafts import SECRET_TITLE
-from tests.agenda_world import PUBLIC_TITLE, AgendaWorld, add_upcoming_meeting
+from tests.agenda_world import PUBLIC_TITLE, AgendaWorld, synced_upcoming_meeting
 from tests.conftest_oparl import run_sync, spec_server_fixture  # noqa: F401
 from tests.oparl_server import OParlTestServer
 
@@ -96,17 +94,7 @@ def _artifacts(flow_run_id: Any) -> dict[str, Any]:
 def started_fixture(
     prefect_api: str, amtsflow_env: Path, spec_server: OParlTestServer
 ) -> Iterator[Started]:
-    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).replace(
-        hour=16, minute=0, second=0, microsecond=0
-    )
-    world = add_upcoming_meeting(spec_server, start)
-    settings = Settings()
-    prepare_sync(settings, TENANT, spec_server.system_url)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        assert run_sync(engine, spec_server.system_url, TENANT, full=True).complete
-    finally:
-        engine.dispose()
+    world = synced_upcoming_meeting(spec_server, TENANT)
     from flows.agenda import prepare_agenda
 
     result: dict[str, Any] = {}

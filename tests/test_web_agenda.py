@@ -7,64 +7,32 @@ as a worker would. The reviewer sees it under Prüfen and approves it there.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import threading
 import time
-from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from connectors.database import make_engine
+from flows.agenda import prepare_agenda
 from models.db import AuditEvent
 from models.settings import Settings
-from tasks.oparl_setup import prepare_sync
-from tests.agenda_world import add_upcoming_meeting
-from tests.conftest_oparl import run_sync, spec_server_fixture  # noqa: F401
+from tests.agenda_world import synced_upcoming_meeting
+from tests.conftest_oparl import spec_server_fixture  # noqa: F401
 from tests.conftest_web import WebWorld, create_deployment, csrf_of, web_world_fixture  # noqa: F401
+from tests.flow_threads import execute_run
 from tests.oparl_server import OParlTestServer
 
 TENANT = "musterstadt"
-
-
-def _execute(run_id: str) -> tuple[threading.Thread, dict[str, Any]]:
-    from prefect.client.orchestration import get_client
-    from prefect.flow_engine import run_flow
-
-    from flows.agenda import prepare_agenda
-
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        with get_client(sync_client=True) as client:
-            flow_run = client.read_flow_run(UUID(run_id))
-        outcome["state"] = run_flow(
-            prepare_agenda, flow_run=flow_run, parameters=flow_run.parameters, return_type="state"
-        )
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread, outcome
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_reviewer_approves_a_paused_agenda_in_the_pages(
     web_world: WebWorld, spec_server: OParlTestServer
 ) -> None:
-    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).replace(
-        hour=16, minute=0, second=0, microsecond=0
-    )
-    world = add_upcoming_meeting(spec_server, start)
+    world = synced_upcoming_meeting(spec_server, TENANT)
     settings = Settings()
-    prepare_sync(settings, TENANT, spec_server.system_url)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        assert run_sync(engine, spec_server.system_url, TENANT, full=True).complete
-    finally:
-        engine.dispose()
     deployment = create_deployment(web_world.api_url, "prepare-agenda", TENANT)
     created = httpx.post(
         f"{web_world.api_url}/deployments/{deployment}/create_flow_run",
@@ -72,7 +40,7 @@ def test_reviewer_approves_a_paused_agenda_in_the_pages(
     )
     created.raise_for_status()
     run_id = created.json()["id"]
-    thread, outcome = _execute(run_id)
+    thread, outcome = execute_run(prepare_agenda, run_id)
     deadline = time.monotonic() + 180
     while httpx.get(f"{web_world.api_url}/flow_runs/{run_id}").json()["state"]["type"] != "PAUSED":
         assert time.monotonic() < deadline and thread.is_alive(), outcome

@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from connectors.database import tenant_session
+from flows.review import review_label
 from models.db import AuditEvent, ReviewItem
 from tests.conftest_web import WebWorld, csrf_of, seed_tenant, web_world_fixture  # noqa: F401
-
-
-def _run_in_background(api_url: str, run_id: str) -> tuple[threading.Thread, dict[str, Any]]:
-    """Execute the deployment's run in this process (what a worker would do)."""
-    from prefect.client.orchestration import get_client
-    from prefect.flow_engine import run_flow
-
-    from flows.review import review_label
-
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        with get_client(sync_client=True) as client:
-            flow_run = client.read_flow_run(UUID(run_id))
-        outcome["state"] = run_flow(
-            review_label, flow_run=flow_run, parameters=flow_run.parameters, return_type="state"
-        )
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread, outcome
+from tests.flow_threads import execute_run
 
 
 def _state(api_url: str, run_id: str) -> str:
@@ -53,7 +31,7 @@ def test_web_decision_resumes_the_paused_review_run(web_world: WebWorld) -> None
     )
     assert started.status_code == 303, started.text[-1500:]
     run_id = started.headers["location"].rsplit("/", 1)[1]
-    thread, outcome = _run_in_background(web_world.api_url, run_id)
+    thread, outcome = execute_run(review_label, run_id)
     deadline = time.monotonic() + 90
     while _state(web_world.api_url, run_id) != "PAUSED":
         assert time.monotonic() < deadline, "run did not pause"
