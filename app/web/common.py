@@ -22,6 +22,8 @@ from app.web import run_text
 from app.web.auth import Identity, identify
 from app.web.prefect_gateway import PrefectGateway
 from app.web.settings import WebSettings
+from connectors.database import tenant_session
+from tasks import audit
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "amtsflow_session"
@@ -152,3 +154,14 @@ def page_number(request: Request) -> int:
     """The `seite` query parameter (1-based, bounded)."""
     raw = request.query_params.get("seite", "1")
     return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+
+
+def record_event(web: WebContext, tenant: str, action: str, actor: str, **details: Any) -> None:
+    """One audit event in its own transaction (after what it records has happened).
+
+    Codes, ids and counts only: `details` must never carry a citizen's data.
+    """
+    flow_run_id = details.pop("flow_run_id", None)
+    with tenant_session(web.engine, tenant) as session:
+        audit.record(session, action, actor=actor, flow_run_id=flow_run_id, **details)
+        session.commit()

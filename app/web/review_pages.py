@@ -28,13 +28,13 @@ from app.web.common import (
     in_thread,
     page_number,
     read_form,
+    record_event,
     redirect,
     render,
 )
 from app.web.prefect_gateway import NotFoundError, PrefectRejectedError, PrefectUnavailableError
 from connectors.database import tenant_session
 from models.accounts import ROLE_REVIEWER
-from tasks import audit
 from tasks.classification.review import ReviewError, decide
 
 REVIEW_FLOW = "review-label"
@@ -104,16 +104,15 @@ def _decide(web: WebContext, identity: Identity, review_id: int, label: str) -> 
         web.gateway.resume(
             identity.tenant, run["id"], {"kategorie": label, "bearbeitet_von": identity.username}
         )
-        with tenant_session(web.engine, identity.tenant) as session:
-            audit.record(
-                session,
-                "review_sent_to_run",
-                actor=identity.actor,
-                flow_run_id=run["id"],
-                review_id=review_id,
-                decision=label,
-            )
-            session.commit()
+        record_event(
+            web,
+            identity.tenant,
+            "review_sent_to_run",
+            identity.actor,
+            flow_run_id=run["id"],
+            review_id=review_id,
+            decision=label,
+        )
         return "an-lauf"
     with tenant_session(web.engine, identity.tenant) as session:
         result = decide(session, review_id, label, identity.username)
@@ -164,15 +163,14 @@ def _send_approval(web: WebContext, identity: Identity, run_id: str, form: dict[
         resume_agenda(run["id"], approval, tenant=identity.tenant)
     except AgendaRunError as exc:
         raise PrefectRejectedError(f"Die Freigabe ist nicht möglich: {exc}") from exc
-    with tenant_session(web.engine, identity.tenant) as session:
-        audit.record(
-            session,
-            "agenda_decision_sent",
-            actor=identity.actor,
-            flow_run_id=run["id"],
-            approved=approve,
-        )
-        session.commit()
+    record_event(
+        web,
+        identity.tenant,
+        "agenda_decision_sent",
+        identity.actor,
+        flow_run_id=run["id"],
+        approved=approve,
+    )
     return "freigegeben" if approve else "abgelehnt"
 
 

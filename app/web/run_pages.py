@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, Response
 
 from app.web import queries
 from app.web.agenda_files import find_output, run_outputs
-from app.web.common import ctx, current_user, in_thread, page_number, render
+from app.web.common import ctx, current_user, in_thread, page_number, record_event, render
 from app.web.markdown_view import blocks
 from app.web.prefect_gateway import NotFoundError
 from app.web.run_text import FINAL, explain_failure
@@ -130,15 +130,14 @@ def _logged_output(
     found = find_output(web.home, tenant, str(run["id"]), meeting, part, name)
     if found is None:
         return None
-    with tenant_session(web.engine, tenant) as session:
-        audit.record(
-            session,
-            "document_downloaded",
-            actor=actor,
-            flow_run_id=str(run["id"]),
-            document=f"sitzung/{part}/{name}",
-        )
-        session.commit()
+    record_event(
+        web,
+        tenant,
+        "document_downloaded",
+        actor,
+        flow_run_id=str(run["id"]),
+        document=f"sitzung/{part}/{name}",
+    )
     return found
 
 
