@@ -18,9 +18,9 @@ from models.deployment import (
     Overlap,
     Schedule,
 )
+from models.tenant import Tenant
 
 ENQUEUE: Overlap = "enqueue"
-from models.tenant import Tenant
 
 #: Tag on every deployment `amtsflow deploy` owns; only these are ever updated or removed.
 MANAGED_TAG = "managed-by:amtsflow"
