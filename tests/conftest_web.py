@@ -135,7 +135,9 @@ def seed_tenant(world: WebWorld, tenant: str, n: int = 3) -> dict[str, list[int]
             s.add(case)
             s.flush()
             ids["cases"].append(case.id)
-        doc = Document(sha256=f"{tenant[:2]}r".ljust(64, "0"), size=5, source_name="brief.pdf")
+        doc = Document(
+            sha256=f"{tenant[:2]}r".ljust(64, "0"), size=5, source_name="brief.txt", kind="json"
+        )
         s.add(doc)
         s.flush()
         s.add(

@@ -104,6 +104,7 @@ def test_review_decisions_touch_only_the_own_queue(web_world: WebWorld) -> None:
     anna = web_world.login("anna")
     queue = anna.get("/pruefen")
     assert f'id="korrektur-{own}"' in queue.text and f'id="korrektur-{foreign}"' not in queue.text
+    assert "brief.txt (Webformular)" in queue.text  # the kind found in the content, in German
     token = csrf_of(queue.text)
     assert (
         anna.post(f"/pruefen/{foreign}", data={"csrf_token": token, "label": "Antrag"}).status_code

@@ -40,6 +40,7 @@ templates = Jinja2Templates(
 templates.env.filters["zeit"] = run_text.local_time
 templates.env.filters["zustand"] = run_text.state_name
 templates.env.filters["ablauf"] = run_text.flow_title
+templates.env.filters["dokumentart"] = run_text.document_kind
 templates.env.filters["erklaerung"] = run_text.flow_explanation
 templates.env.globals["final_states"] = run_text.FINAL
 

@@ -150,6 +150,21 @@ def flow_explanation(flow_name: str) -> str:
     return FLOW_EXPLANATIONS.get(flow_name, "")
 
 
+#: The intake's detected document kinds (by content, not by file name) in German.
+DOCUMENT_KINDS = {
+    "pdf": "PDF",
+    "docx": "Word",
+    "json": "Webformular",
+    "eml": "E-Mail",
+    "unknown": "Format unbekannt",
+}
+
+
+def document_kind(kind: str | None) -> str:
+    """What the intake recognised a file as; a `.txt` holding a web form is a Webformular."""
+    return DOCUMENT_KINDS.get(kind or "", kind or "")
+
+
 def flow_title(flow_name: str) -> str:
     """The German name of a process."""
     return FLOW_TITLES.get(flow_name, flow_name)
