@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -148,3 +150,38 @@ def test_admin_manages_only_the_own_tenants_users(web_world: WebWorld) -> None:
     assert ("user_created", "user:verwaltung") in actions
     assert ("user_deactivated", "user:verwaltung") in actions
     assert ("web_login", "user:anna") in actions or ("web_login", "user:verwaltung") in actions
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_admin_gives_a_forgetful_clerk_a_new_password(web_world: WebWorld) -> None:
+    admin = web_world.login("verwaltung")
+    token = csrf_of(admin.get("/benutzer").text)
+    carl = web_world.login("carl")  # still logged in somewhere
+    with tenant_session(web_world.engine, "musterstadt") as s:
+        carl_id = s.scalar(select(User.id).where(User.username == "carl"))
+        admin_id = s.scalar(select(User.id).where(User.username == "verwaltung"))
+    with tenant_session(web_world.engine, "nebenan") as s:
+        bernd_id = s.scalar(select(User.id).where(User.username == "bernd"))
+    answer = admin.post(f"/benutzer/{carl_id}/passwort", data={"csrf_token": token})
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    found = re.search(
+        r"Neues Passwort für <strong>carl</strong>: <code>([^<]+)</code>", answer.text
+    )
+    assert found, answer.text
+    fresh = found.group(1)
+    assert carl.get("/prozesse").status_code == 303  # the old session ended
+    assert login(web_world.client(), "musterstadt", "carl", PASSWORD).status_code != 303
+    assert login(web_world.client(), "musterstadt", "carl", fresh).status_code == 303
+    assert fresh not in admin.get("/benutzer").text  # shown once
+    # another tenant's user, the own account, no CSRF token: refused
+    assert (
+        admin.post(f"/benutzer/{bernd_id}/passwort", data={"csrf_token": token}).status_code == 404
+    )
+    assert login(web_world.client(), "nebenan", "bernd", PASSWORD).status_code == 303
+    own = admin.post(f"/benutzer/{admin_id}/passwort", data={"csrf_token": token})
+    assert own.status_code == 409
+    assert admin.post(f"/benutzer/{carl_id}/passwort", data={}).status_code in (400, 403)
+    with tenant_session(web_world.engine, "musterstadt") as s:
+        events = [e for e in s.scalars(select(AuditEvent)) if e.action == "user_password_reset"]
+    assert [(e.actor, e.details) for e in events] == [("user:verwaltung", {"user_id": carl_id})]
+    assert all(fresh not in str(e.details) for e in events)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from app.web.passwords import hash_password, password_problem
+from app.web.passwords import generate_password, hash_password, password_problem
 from connectors.database import tenant_session
 from models.accounts import ROLES, User, WebSession
 from models.db import Tenant as TenantRow
@@ -121,6 +121,25 @@ def deactivate_user(session: TenantSession, user_id: int, *, actor: str) -> bool
     audit.record(session, "user_deactivated", actor=actor, user_id=user.id)
     session.commit()
     return True
+
+
+def reset_password(session: TenantSession, user_id: int, *, actor: str) -> str | None:
+    """Give an active account a fresh random password and end its sessions.
+
+    For the person who forgot theirs: the admin hands the new one over on a safe way and
+    it is shown once, never stored in clear. None when the tenant has no such active user
+    (a locked account stays locked; unlocking is a decision of its own).
+    """
+    user = session.get(User, user_id)  # another tenant's id is simply not found
+    if user is None or not user.active:
+        return None
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    _revoke_sessions(session, user.id)
+    audit.record(session, "user_password_reset", actor=actor, user_id=user.id)
+    session.commit()
+    return password
 
 
 def list_users(session: TenantSession) -> list[dict[str, Any]]:

@@ -8,7 +8,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web.accounts import AccountError, check_new_account, deactivate_user, list_users, save_user
+from app.web.accounts import (
+    AccountError,
+    check_new_account,
+    deactivate_user,
+    list_users,
+    reset_password,
+    save_user,
+)
 from app.web.common import (
     WebContext,
     check_csrf,
@@ -105,3 +112,41 @@ async def user_deactivate(request: Request) -> Response:
     if not await in_thread(_deactivate, web, identity.tenant, user_id, identity.actor):
         raise HTTPException(404)
     return redirect("/benutzer?meldung=gesperrt")
+
+
+def _reset(web: WebContext, tenant: str, user_id: int, actor: str) -> tuple[str, str] | None:
+    with tenant_session(web.engine, tenant) as session:
+        password = reset_password(session, user_id, actor=actor)
+        if password is None:
+            return None
+        name = next(u["username"] for u in list_users(session) if u["id"] == user_id)
+        return name, password
+
+
+async def user_reset_password(request: Request) -> Response:
+    """POST /benutzer/{user_id}/passwort: a fresh password, shown once on this answer.
+
+    Rendered, not redirected: the password must not travel in a URL or sit in a
+    session; the response is `no-store` like every page.
+    """
+    web = ctx(request)
+    identity = await current_user(request, ROLE_ADMIN)
+    check_csrf(await read_form(request), identity.csrf_token)
+    user_id: int = request.path_params["user_id"]
+    if user_id == identity.user_id:
+        raise HTTPException(409, "Das eigene Passwort ändern Sie über die Kommandozeile.")
+    found = await in_thread(_reset, web, identity.tenant, user_id, identity.actor)
+    if found is None:
+        raise HTTPException(404)
+    username, password = found
+    users = await in_thread(_users, web, identity.tenant)
+    return render(
+        request,
+        "users.html",
+        users=users,
+        roles=ROLES,
+        errors={},
+        form={},
+        notice=None,
+        new_password={"username": username, "password": password},
+    )
