@@ -9,6 +9,7 @@ parameter schemas and the `tenant:<slug>` tag, as `amtsflow deploy` does.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -86,16 +87,32 @@ def login(client: TestClient, tenant: str, username: str, password: str) -> http
     return response
 
 
+def _post(api: httpx.Client, path: str, body: dict[str, Any]) -> httpx.Response:
+    """POST that retries a 503 or 429 with backoff, as Prefect's own client does.
+
+    The session's test server keeps its data in SQLite, which answers 503 while it is
+    busy (see the Prefect notes); a set-up step must not fail on that.
+    """
+    for delay in (0.5, 1, 2, 4, 8):
+        response = api.post(path, json=body)
+        if response.status_code not in (429, 503):
+            break
+        time.sleep(delay)
+    response.raise_for_status()
+    return response
+
+
 def create_deployment(api_url: str, flow_name: str, tenant: str) -> str:
     """A deployment of a catalogue flow for one tenant, like `amtsflow deploy` makes it."""
     from flows.catalogue import load_specs
 
     spec = load_specs([flow_name])[flow_name]
     with httpx.Client(base_url=api_url, timeout=30) as api:
-        flow_id = api.post("/flows/", json={"name": flow_name}).json()["id"]
-        response = api.post(
+        flow_id = _post(api, "/flows/", {"name": flow_name}).json()["id"]
+        response = _post(
+            api,
             "/deployments/",
-            json={
+            {
                 "name": f"{tenant}-{uuid.uuid4().hex[:8]}",
                 "flow_id": flow_id,
                 "tags": [f"tenant:{tenant}", "managed-by:amtsflow", flow_name],
