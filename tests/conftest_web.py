@@ -87,18 +87,17 @@ def login(client: TestClient, tenant: str, username: str, password: str) -> http
     return response
 
 
-def _post(api: httpx.Client, path: str, body: dict[str, Any]) -> httpx.Response:
-    """POST that retries a 503 or 429 with backoff, as Prefect's own client does.
+def api_post(url: str, *, json: Any = None) -> httpx.Response:
+    """`httpx.post` that retries a 503 or 429 with backoff, as Prefect's own client does.
 
     The session's test server keeps its data in SQLite, which answers 503 while it is
-    busy (see the Prefect notes); a set-up step must not fail on that.
+    busy (see the Prefect notes); a test must not fail on that.
     """
-    for delay in (0.5, 1, 2, 4, 8):
-        response = api.post(path, json=body)
-        if response.status_code not in (429, 503):
-            break
+    for delay in (0.5, 1, 2, 4, 8, 0):
+        response = httpx.post(url, json=json, timeout=30)
+        if response.status_code not in (429, 503) or not delay:
+            return response
         time.sleep(delay)
-    response.raise_for_status()
     return response
 
 
@@ -107,25 +106,25 @@ def create_deployment(api_url: str, flow_name: str, tenant: str) -> str:
     from flows.catalogue import load_specs
 
     spec = load_specs([flow_name])[flow_name]
-    with httpx.Client(base_url=api_url, timeout=30) as api:
-        flow_id = _post(api, "/flows/", {"name": flow_name}).json()["id"]
-        response = _post(
-            api,
-            "/deployments/",
-            {
-                "name": f"{tenant}-{uuid.uuid4().hex[:8]}",
-                "flow_id": flow_id,
-                "tags": [f"tenant:{tenant}", "managed-by:amtsflow", flow_name],
-                "parameters": {"tenant": tenant},
-                "parameter_openapi_schema": spec.parameter_schema,
-                "entrypoint": spec.entrypoint,
-                "description": f"{flow_name} – {TENANTS[tenant]}",
-                "enforce_parameter_schema": True,
-            },
-        )
-        response.raise_for_status()
-        deployment_id: str = response.json()["id"]
-        return deployment_id
+    flow = api_post(f"{api_url}/flows/", json={"name": flow_name})
+    flow.raise_for_status()
+    flow_id = flow.json()["id"]
+    response = api_post(
+        f"{api_url}/deployments/",
+        json={
+            "name": f"{tenant}-{uuid.uuid4().hex[:8]}",
+            "flow_id": flow_id,
+            "tags": [f"tenant:{tenant}", "managed-by:amtsflow", flow_name],
+            "parameters": {"tenant": tenant},
+            "parameter_openapi_schema": spec.parameter_schema,
+            "entrypoint": spec.entrypoint,
+            "description": f"{flow_name} – {TENANTS[tenant]}",
+            "enforce_parameter_schema": True,
+        },
+    )
+    response.raise_for_status()
+    deployment_id: str = response.json()["id"]
+    return deployment_id
 
 
 def seed_tenant(world: WebWorld, tenant: str, n: int = 3) -> dict[str, list[int]]:

@@ -20,7 +20,7 @@ from models.db import AuditEvent
 from models.settings import Settings
 from tests.agenda_world import synced_upcoming_meeting
 from tests.conftest_oparl import spec_server_fixture  # noqa: F401
-from tests.conftest_web import WebWorld, create_deployment, csrf_of, web_world_fixture  # noqa: F401
+from tests.conftest_web import WebWorld, api_post, create_deployment, csrf_of, web_world_fixture  # noqa: F401
 from tests.flow_threads import execute_run
 from tests.oparl_server import OParlTestServer
 
@@ -34,7 +34,7 @@ def test_reviewer_approves_a_paused_agenda_in_the_pages(
     world = synced_upcoming_meeting(spec_server, TENANT)
     settings = Settings()
     deployment = create_deployment(web_world.api_url, "prepare-agenda", TENANT)
-    created = httpx.post(
+    created = api_post(
         f"{web_world.api_url}/deployments/{deployment}/create_flow_run",
         json={"parameters": {"meeting": world.meeting, "timeout_s": 300}},
     )

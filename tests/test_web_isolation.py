@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from connectors.database import tenant_session
 from models.db import AuditEvent, Classification, ReviewItem
-from tests.conftest_web import WebWorld, csrf_of, seed_tenant, web_world_fixture  # noqa: F401
+from tests.conftest_web import WebWorld, api_post, csrf_of, seed_tenant, web_world_fixture  # noqa: F401
 
 
 def test_processes_and_start_forms_of_another_tenant_do_not_exist(web_world: WebWorld) -> None:
@@ -61,15 +61,15 @@ def test_runs_of_another_tenant_are_404_even_with_a_forged_parameter(
     web_world: WebWorld,
 ) -> None:
     foreign = web_world.deployments[("nebenan", "intake")]
-    forged = httpx.post(
+    forged = api_post(
         f"{web_world.api_url}/deployments/{foreign}/create_flow_run",
         json={"parameters": {"tenant": "musterstadt"}},  # claims Musterstadt, is Nebenan's
     ).json()
     anna = web_world.login("anna")
     assert anna.get(f"/laeufe/{forged['id']}").status_code == 404
     assert forged["id"] not in anna.get("/laeufe").text
-    untagged_flow = httpx.post(f"{web_world.api_url}/flows/", json={"name": "intake"}).json()
-    untagged = httpx.post(
+    untagged_flow = api_post(f"{web_world.api_url}/flows/", json={"name": "intake"}).json()
+    untagged = api_post(
         f"{web_world.api_url}/flow_runs/",
         json={"flow_id": untagged_flow["id"], "parameters": {"tenant": "musterstadt"}},
     ).json()
@@ -91,7 +91,7 @@ def test_start_form_validates_in_german(web_world: WebWorld) -> None:
     assert bad.status_code == 422
     assert "Bitte eine ganze Zahl eingeben" in bad.text
     assert "Der Wert muss mindestens 60 sein." in bad.text
-    runs_before = httpx.post(
+    runs_before = api_post(
         f"{web_world.api_url}/flow_runs/count",
         json={"deployments": {"id": {"any_": [deployment]}}},
     ).json()
@@ -158,13 +158,11 @@ def test_cases_and_downloads_of_another_tenant_stay_hidden(web_world: WebWorld) 
 
 def test_agenda_approvals_of_other_runs_are_404(web_world: WebWorld) -> None:
     foreign = web_world.deployments[("nebenan", "intake")]
-    foreign_run = httpx.post(
+    foreign_run = api_post(
         f"{web_world.api_url}/deployments/{foreign}/create_flow_run", json={}
     ).json()
     own = web_world.deployments[("musterstadt", "intake")]
-    own_intake = httpx.post(
-        f"{web_world.api_url}/deployments/{own}/create_flow_run", json={}
-    ).json()
+    own_intake = api_post(f"{web_world.api_url}/deployments/{own}/create_flow_run", json={}).json()
     anna = web_world.login("anna")
     token = csrf_of(anna.get("/pruefen").text)
     form = {"csrf_token": token, "approve": "ja", "make_nonpublic": "7"}

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 
-import httpx
-
-from tests.conftest_web import WebWorld, web_world_fixture  # noqa: F401
+from tests.conftest_web import WebWorld, api_post, web_world_fixture  # noqa: F401
 
 
 def _run(world: WebWorld, state: dict[str, str]) -> str:
     deployment = world.deployments[("musterstadt", "intake")]
-    response = httpx.post(
+    response = api_post(
         f"{world.api_url}/deployments/{deployment}/create_flow_run", json={"state": state}
     )
     response.raise_for_status()
@@ -45,7 +43,7 @@ def test_a_runs_artifacts_are_shown_as_tables(web_world: WebWorld) -> None:
         {"Formular": "Gewerbeanmeldung", "angenommen": 2},
         {"Formular": "Summe", "angenommen": 2},
     ]
-    response = httpx.post(
+    response = api_post(
         f"{web_world.api_url}/artifacts/",
         json={
             "type": "table",
