@@ -28,7 +28,7 @@ from app.web.common import (
     render,
 )
 from connectors.database import tenant_session
-from models.accounts import ROLE_ADMIN, ROLES
+from models.accounts import ROLE_ADMIN, ROLES, User
 
 
 def _users(web: WebContext, tenant: str) -> list[dict[str, Any]]:
@@ -36,20 +36,22 @@ def _users(web: WebContext, tenant: str) -> list[dict[str, Any]]:
         return list_users(session)
 
 
+async def _users_page(
+    request: Request, web: WebContext, tenant: str, status_code: int = 200, **context: Any
+) -> Response:
+    """The Benutzer page with the tenant's accounts; `context` overrides form, errors, notice."""
+    users = await in_thread(_users, web, tenant)
+    page: dict[str, Any] = {"errors": {}, "form": {}, "notice": None} | context
+    return render(request, "users.html", status_code, users=users, roles=ROLES, **page)
+
+
 async def user_list(request: Request) -> Response:
     """GET /benutzer."""
     web = ctx(request)
     identity = await current_user(request, ROLE_ADMIN)
-    users = await in_thread(_users, web, identity.tenant)
     notice = {"angelegt": "Das Konto wurde angelegt.", "gesperrt": "Das Konto wurde gesperrt."}
-    return render(
-        request,
-        "users.html",
-        users=users,
-        roles=ROLES,
-        errors={},
-        form={},
-        notice=notice.get(request.query_params.get("meldung", "")),
+    return await _users_page(
+        request, web, identity.tenant, notice=notice.get(request.query_params.get("meldung", ""))
     )
 
 
@@ -83,16 +85,13 @@ async def user_create(request: Request) -> Response:
     errors: dict[str, str] = {}
     for problem in problems:
         errors.setdefault(problem.field, problem.message)
-    users = await in_thread(_users, web, identity.tenant)
-    return render(
+    return await _users_page(
         request,
-        "users.html",
-        status_code=422,
-        users=users,
-        roles=ROLES,
+        web,
+        identity.tenant,
+        422,
         errors=errors,
         form={"username": username, "roles": roles},
-        notice=None,
     )
 
 
@@ -119,8 +118,9 @@ def _reset(web: WebContext, tenant: str, user_id: int, actor: str) -> tuple[str,
         password = reset_password(session, user_id, actor=actor)
         if password is None:
             return None
-        name = next(u["username"] for u in list_users(session) if u["id"] == user_id)
-        return name, password
+        user = session.get(User, user_id)
+        assert user is not None  # reset_password found it in this session
+        return user.username, password
 
 
 async def user_reset_password(request: Request) -> Response:
@@ -139,14 +139,6 @@ async def user_reset_password(request: Request) -> Response:
     if found is None:
         raise HTTPException(404)
     username, password = found
-    users = await in_thread(_users, web, identity.tenant)
-    return render(
-        request,
-        "users.html",
-        users=users,
-        roles=ROLES,
-        errors={},
-        form={},
-        notice=None,
-        new_password={"username": username, "password": password},
+    return await _users_page(
+        request, web, identity.tenant, new_password={"username": username, "password": password}
     )
