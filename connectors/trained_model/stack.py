@@ -21,6 +21,16 @@ from sklearn.model_selection import (  # type: ignore[import-untyped]
 )
 from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
 
+from connectors.trained_model.parallel import (
+    PARALLEL_MIN_DOCUMENTS,
+    Shipment,
+    even_slices,
+    receive,
+    run_all,
+    ship,
+    worker_count,
+)
+from connectors.trained_model.vectorize import tfidf_transform
 from connectors.trained_model.views import VIEW_NAMES, VIEWS, normalise, numeric_features
 
 FORMAT = "amtsflow-trained-classifier/1"
@@ -52,28 +62,55 @@ def _scores(svm: LinearSVC, features: Any) -> Matrix:
     return scores.reshape(-1, 1) if scores.ndim == 1 else scores
 
 
-def first_stage(texts: Sequence[str], labels: Sequence[str]) -> tuple[Matrix, dict[str, Any]]:
+def _fit_view(
+    index: int, prepared: Sequence[str], labels: Matrix, min_df: int
+) -> tuple[Matrix, Any, LinearSVC]:
+    """One view: its vocabulary, its out-of-fold scores and its SVM (runs in a worker).
+
+    Gets the view's prepared texts (a head view ships 200 characters, not 20,000).
+    """
+    folds = StratifiedKFold(BASE_FOLDS, shuffle=True, random_state=0)
+    vectorizer = VIEWS[index].vectorizer(min_df)
+    features = vectorizer.fit_transform(prepared)
+    oof = cross_val_predict(_svm(), features, labels, cv=folds, method="decision_function")
+    svm = _svm().fit(features, labels)
+    vectorizer.stop_words_ = None  # only the cut-off terms; large and never used
+    return np.asarray(oof, dtype=np.float64).reshape(len(labels), -1), vectorizer, svm
+
+
+def first_stage(
+    texts: Sequence[str], labels: Sequence[str], workers: int | None = None
+) -> tuple[Matrix, dict[str, Any]]:
     """Fit every view on normalised texts; returns out-of-fold scores and the fitted parts.
 
     The scores the second stage trains on come from SVMs that did not see the document
     (`BASE_FOLDS`-fold, each fitted on 80 % of the data), so it learns how reliable the
-    views are on unseen papers.
+    views are on unseen papers. The views are independent, so they are fitted side by
+    side in worker processes (slowest first, so the last one to start is a short one).
     """
     y = np.asarray(labels)
-    folds = StratifiedKFold(BASE_FOLDS, shuffle=True, random_state=0)
     min_df = 2 if len(texts) >= 200 else 1
-    columns, vectorizers, svms = [], [], []
-    for view in VIEWS:
-        vectorizer = view.vectorizer(min_df)
-        features = vectorizer.fit_transform(view.prepare(texts))
-        oof = cross_val_predict(_svm(), features, y, cv=folds, method="decision_function")
-        columns.append(np.asarray(oof, dtype=np.float64).reshape(len(y), -1))
-        svms.append(_svm().fit(features, y))
-        vectorizer.stop_words_ = None  # only the cut-off terms; large and never used
-        vectorizers.append(vectorizer)
+    jobs = worker_count() if workers is None else workers
+    if len(texts) < PARALLEL_MIN_DOCUMENTS:
+        jobs = 1
+    order = sorted(range(len(VIEWS)), key=lambda i: VIEWS[i].cost, reverse=True)
+    calls = ((i, VIEWS[i].prepare(texts), y, min_df) for i in order)
+    fitted = run_all(_fit_view, calls, jobs)
+    by_view = dict(zip(order, fitted, strict=True))
+    columns = [by_view[i][0] for i in range(len(VIEWS))]
     columns.append(np.asarray(numeric_features(texts), dtype=np.float64))
-    parts = {"format": FORMAT, "views": VIEW_NAMES, "vectorizers": vectorizers, "svms": svms}
+    parts = {
+        "format": FORMAT,
+        "views": VIEW_NAMES,
+        "vectorizers": [by_view[i][1] for i in range(len(VIEWS))],
+        "svms": [by_view[i][2] for i in range(len(VIEWS))],
+    }
     return np.hstack(columns), parts
+
+
+def _proba_in_worker(shipment: Shipment, texts: Sequence[str]) -> Matrix:
+    """Probabilities for a slice, in a worker process (model loaded once per worker)."""
+    return receive(shipment, StackedModel).predict_proba(texts, workers=1)
 
 
 class StackedModel:
@@ -83,6 +120,7 @@ class StackedModel:
         if state.get("format") != FORMAT or tuple(state.get("views", ())) != VIEW_NAMES:
             raise ValueError("Modell hat ein anderes Format als dieser Programmstand")
         self.state = state
+        self._shipped: Shipment | None = None
         self.labels: list[str] = [str(c) for c in state["second_stage"].classes_]
 
     @classmethod
@@ -96,7 +134,7 @@ class StackedModel:
     def features(self, normalised: Sequence[str]) -> Matrix:
         """Second-stage input for already normalised texts."""
         columns = [
-            _scores(svm, vectorizer.transform(view.prepare(normalised)))
+            _scores(svm, tfidf_transform(vectorizer, view.prepare(normalised)))
             for view, vectorizer, svm in zip(
                 VIEWS, self.state["vectorizers"], self.state["svms"], strict=True
             )
@@ -104,13 +142,29 @@ class StackedModel:
         columns.append(np.asarray(numeric_features(normalised), dtype=np.float64))
         return np.hstack(columns)
 
-    def predict_proba(self, texts: Sequence[str]) -> Matrix:
-        """Probabilities per label (columns in `labels` order), in chunks to bound memory."""
+    def _shipment(self) -> Shipment:
+        """The model as a file for worker processes (written on first use)."""
+        if self._shipped is None:
+            self._shipped = ship(self.state, owner=self)
+        return self._shipped
+
+    def predict_proba(self, texts: Sequence[str], workers: int | None = None) -> Matrix:
+        """Probabilities per label (columns in `labels` order).
+
+        Texts go in slices of at most `CHUNK` (bounded memory); a large batch is spread
+        over `workers` processes (default: `parallel.worker_count()`).
+        """
         if not texts:
             return np.zeros((0, len(self.labels)))
+        jobs = worker_count() if workers is None else workers
+        if jobs > 1 and len(texts) >= PARALLEL_MIN_DOCUMENTS:
+            shipment = self._shipment()
+            slices = even_slices(len(texts), jobs, CHUNK)
+            calls = ((shipment, list(texts[part])) for part in slices)
+            return np.vstack(run_all(_proba_in_worker, calls, jobs))
         parts = []
-        for start in range(0, len(texts), CHUNK):
-            normalised = [normalise(t) for t in texts[start : start + CHUNK]]
+        for part in even_slices(len(texts), 1, CHUNK):
+            normalised = [normalise(t) for t in texts[part]]
             proba = self.state["second_stage"].predict_proba(self.features(normalised))
             parts.append(np.asarray(proba, dtype=np.float64))
         return np.vstack(parts)

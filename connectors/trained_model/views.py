@@ -93,6 +93,8 @@ class View:
     name: str
     prepare: Callable[[Sequence[str]], list[str]]
     vectorizer: Callable[[int], TfidfVectorizer]
+    cost: int
+    """Relative fitting time; the slowest views are started first."""
 
 
 VIEWS: tuple[View, ...] = (
@@ -100,14 +102,16 @@ VIEWS: tuple[View, ...] = (
         "head_chars",
         _head(200),
         _vectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=False),
+        12,
     ),
-    View("head_words", _head(1000), _vectorizer(ngram_range=(1, 2))),
-    View("body_words", _whole, _vectorizer()),
-    View("year_context", _year_context, _vectorizer(token_pattern=_SPACE_SEPARATED)),
+    View("head_words", _head(1000), _vectorizer(ngram_range=(1, 2)), 6),
+    View("body_words", _whole, _vectorizer(), 10),
+    View("year_context", _year_context, _vectorizer(token_pattern=_SPACE_SEPARATED), 2),
     View(
         "head_shape",
         _shape,
         _vectorizer(token_pattern=_SPACE_SEPARATED, lowercase=False, ngram_range=(1, 2)),
+        2,
     ),
 )
 VIEW_NAMES = tuple(view.name for view in VIEWS)
