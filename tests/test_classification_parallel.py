@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from connectors.trained_model import parallel
 from connectors.trained_model.stack import StackedModel, first_stage
@@ -103,10 +104,11 @@ def test_even_slices_cover_everything_in_order(count: int, parts: int, most: int
 def test_worker_count_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(parallel.WORKERS_ENV, "1")
     assert parallel.worker_count() == 1
-    monkeypatch.setenv(parallel.WORKERS_ENV, "0")
-    assert parallel.worker_count() == 1
+    monkeypatch.setenv(parallel.WORKERS_ENV, "3")
+    assert parallel.worker_count() == 3
     monkeypatch.delenv(parallel.WORKERS_ENV)
     assert 1 <= parallel.worker_count() <= parallel.MAX_WORKERS
-    monkeypatch.setenv(parallel.WORKERS_ENV, "zwei")
-    with pytest.raises(ValueError, match=parallel.WORKERS_ENV):
-        parallel.worker_count()
+    for wrong in ("zwei", "0"):
+        monkeypatch.setenv(parallel.WORKERS_ENV, wrong)
+        with pytest.raises(ValidationError, match="workers"):
+            parallel.worker_count()

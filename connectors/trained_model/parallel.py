@@ -11,7 +11,6 @@ they save there.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import shutil
 import tempfile
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import joblib  # type: ignore[import-untyped]
+
+from connectors.trained_model.settings import TrainedModelSettings
 
 WORKERS_ENV = "AMTSFLOW_CLASSIFY_WORKERS"
 """Environment variable: how many processes classify/train (1 = only the calling one)."""
@@ -36,13 +37,14 @@ def worker_count() -> int:
 
     joblib counts the cores this process may use (affinity, cgroup quota), so a
     container limited to one core does not start a pool for nothing.
+
+    Raises:
+        pydantic.ValidationError: when the variable is not a whole number from 1 to 64.
+
     """
-    configured = os.environ.get(WORKERS_ENV, "").strip()
-    if configured:
-        try:
-            return max(1, int(configured))
-        except ValueError as exc:
-            raise ValueError(f"{WORKERS_ENV} muss eine ganze Zahl sein: {configured!r}") from exc
+    configured = TrainedModelSettings().workers
+    if configured is not None:
+        return configured
     return max(1, min(int(joblib.cpu_count()), MAX_WORKERS))
 
 

@@ -144,9 +144,10 @@ class StackedModel:
 
     def _shipment(self) -> Shipment:
         """The model as a file for worker processes (written on first use)."""
-        if self._shipped is None:
-            self._shipped = ship(self.state, owner=self)
-        return self._shipped
+        shipped: Shipment | None = getattr(self, "_shipped", None)  # None in old pickles
+        if shipped is None:
+            shipped = self._shipped = ship(self.state, owner=self)
+        return shipped
 
     def predict_proba(self, texts: Sequence[str], workers: int | None = None) -> Matrix:
         """Probabilities per label (columns in `labels` order).
