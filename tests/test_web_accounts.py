@@ -185,3 +185,52 @@ def test_admin_gives_a_forgetful_clerk_a_new_password(web_world: WebWorld) -> No
         events = [e for e in s.scalars(select(AuditEvent)) if e.action == "user_password_reset"]
     assert [(e.actor, e.details) for e in events] == [("user:verwaltung", {"user_id": carl_id})]
     assert all(fresh not in str(e.details) for e in events)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_admin_unlocks_a_locked_account_with_a_fresh_password(web_world: WebWorld) -> None:
+    admin = web_world.login("verwaltung")
+    token = csrf_of(admin.get("/benutzer").text)
+    with tenant_session(web_world.engine, "musterstadt") as s:
+        carl_id = s.scalar(select(User.id).where(User.username == "carl"))
+    with tenant_session(web_world.engine, "nebenan") as s:
+        bernd_id = s.scalar(select(User.id).where(User.username == "bernd"))
+    for _ in range(5):  # carl also locked himself out of the login
+        assert (
+            login(web_world.client(), "musterstadt", "carl", "falsch-falsch-1").status_code == 401
+        )
+    assert admin.post(f"/benutzer/{carl_id}/sperren", data={"csrf_token": token}).status_code == 303
+    page = admin.get("/benutzer").text
+    assert f'action="/benutzer/{carl_id}/entsperren"' in page
+    assert f'action="/benutzer/{carl_id}/passwort"' not in page  # locked: no plain reset
+    assert login(web_world.client(), "musterstadt", "carl", PASSWORD).status_code != 303
+
+    answer = admin.post(f"/benutzer/{carl_id}/entsperren", data={"csrf_token": token})
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    assert "ist entsperrt" in answer.text
+    found = re.search(
+        r"Neues Passwort für <strong>carl</strong>: <code>([^<]+)</code>", answer.text
+    )
+    assert found, answer.text
+    fresh = found.group(1)
+    assert login(web_world.client(), "musterstadt", "carl", PASSWORD).status_code == 401
+    assert login(web_world.client(), "musterstadt", "carl", fresh).status_code == 303
+    # an active account, another tenant's account, no CSRF token: refused
+    again = admin.post(f"/benutzer/{carl_id}/entsperren", data={"csrf_token": token})
+    assert again.status_code == 409 and "nicht gesperrt" in again.text
+    assert (
+        admin.post(f"/benutzer/{bernd_id}/entsperren", data={"csrf_token": token}).status_code
+        == 404
+    )
+    assert admin.post(f"/benutzer/{carl_id}/entsperren", data={}).status_code in (400, 403)
+    clerk = web_world.login("anna")
+    assert clerk.post(
+        f"/benutzer/{carl_id}/entsperren", data={"csrf_token": token}
+    ).status_code in (
+        403,
+        404,
+    )
+    with tenant_session(web_world.engine, "musterstadt") as s:
+        events = [e for e in s.scalars(select(AuditEvent)) if e.action == "user_unlocked"]
+    assert [(e.actor, e.details) for e in events] == [("user:verwaltung", {"user_id": carl_id})]
+    assert all(fresh not in str(e.details) for e in events)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from app.web.passwords import generate_password, hash_password, password_problem
+from app.web.ratelimit import clear_account_failures
 from connectors.database import tenant_session
 from models.accounts import ROLES, User, WebSession
 from models.db import Tenant as TenantRow
@@ -128,16 +129,41 @@ def reset_password(session: TenantSession, user_id: int, *, actor: str) -> str |
 
     For the person who forgot theirs: the admin hands the new one over on a safe way and
     it is shown once, never stored in clear. None when the tenant has no such active user
-    (a locked account stays locked; unlocking is a decision of its own).
+    (a locked account stays locked; unlocking is `unlock_user`, a decision of its own).
     """
     user = session.get(User, user_id)  # another tenant's id is simply not found
     if user is None or not user.active:
         return None
+    return _fresh_password(session, user, "user_password_reset", actor)
+
+
+def unlock_user(session: TenantSession, user_id: int, *, actor: str) -> str | None:
+    """Unlock a locked account with a fresh random password (shown once).
+
+    Never with the old password: an account is often locked because its password got
+    out. None when the tenant has no such user.
+
+    Raises:
+        AccountError: when the account is not locked.
+
+    """
+    user = session.get(User, user_id)  # another tenant's id is simply not found
+    if user is None:
+        return None
+    if user.active:
+        raise AccountError("user", "Das Konto ist nicht gesperrt.")
+    user.active = True
+    return _fresh_password(session, user, "user_unlocked", actor)
+
+
+def _fresh_password(session: TenantSession, user: User, action: str, actor: str) -> str:
+    """New password, old sessions ended, the login lockout lifted, audited; committed."""
     password = generate_password()
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     _revoke_sessions(session, user.id)
-    audit.record(session, "user_password_reset", actor=actor, user_id=user.id)
+    clear_account_failures(session, session.tenant_id, user.username)
+    audit.record(session, action, actor=actor, user_id=user.id)
     session.commit()
     return password
 

@@ -73,3 +73,9 @@ def record_attempt(
     session.add(LoginAttempt(key_hash=keys.account, at=now, success=success))
     session.add(LoginAttempt(key_hash=keys.address, at=now, success=success))
     session.commit()
+
+
+def clear_account_failures(session: Session, tenant: str, username: str) -> None:
+    """Forget an account's failed logins (its admin just gave it a new password)."""
+    key = attempt_keys(tenant, username, "").account
+    session.execute(delete(LoginAttempt).where(LoginAttempt.key_hash == key))

@@ -107,6 +107,7 @@ ROUTES = [
     Route("/benutzer", user_pages.user_create, methods=["POST"]),
     Route("/benutzer/{user_id:int}/sperren", user_pages.user_deactivate, methods=["POST"]),
     Route("/benutzer/{user_id:int}/passwort", user_pages.user_reset_password, methods=["POST"]),
+    Route("/benutzer/{user_id:int}/entsperren", user_pages.user_unlock, methods=["POST"]),
     Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
 ]
 

@@ -15,6 +15,7 @@ from app.web.accounts import (
     list_users,
     reset_password,
     save_user,
+    unlock_user,
 )
 from app.web.common import (
     WebContext,
@@ -141,4 +142,35 @@ async def user_reset_password(request: Request) -> Response:
     username, password = found
     return await _users_page(
         request, web, identity.tenant, new_password={"username": username, "password": password}
+    )
+
+
+def _unlock(web: WebContext, tenant: str, user_id: int, actor: str) -> tuple[str, str] | None:
+    with tenant_session(web.engine, tenant) as session:
+        password = unlock_user(session, user_id, actor=actor)
+        if password is None:
+            return None
+        user = session.get(User, user_id)
+        assert user is not None  # unlock_user found it in this session
+        return user.username, password
+
+
+async def user_unlock(request: Request) -> Response:
+    """POST /benutzer/{user_id}/entsperren: unlocked with a fresh password, shown once."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_ADMIN)
+    check_csrf(await read_form(request), identity.csrf_token)
+    user_id: int = request.path_params["user_id"]
+    try:
+        found = await in_thread(_unlock, web, identity.tenant, user_id, identity.actor)
+    except AccountError as exc:
+        raise HTTPException(409, exc.message) from exc
+    if found is None:
+        raise HTTPException(404)
+    username, password = found
+    return await _users_page(
+        request,
+        web,
+        identity.tenant,
+        new_password={"username": username, "password": password, "unlocked": True},
     )
