@@ -64,6 +64,9 @@ def ensure_prefect_server(home: Path, port: int) -> str:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
     }
+    # Runs, their logs and artifacts (file names, counts) go after 90 days, like the archive.
+    env.setdefault("PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED", "events,flow_runs")
+    env.setdefault("PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD", str(90 * 86400))
     env.pop("PREFECT_API_URL", None)
     prefect = Path(sys.executable).with_name("prefect")
     process = subprocess.Popen(
