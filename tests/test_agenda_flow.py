@@ -245,3 +245,26 @@ def test_rejected_agenda_ends_without_outputs(started: Started) -> None:
     assert decision["approve"] is False and decision["clerk"] == "mk"
     artifact = _artifacts(started.run.id)[f"agenda-outputs-{TENANT}"]
     assert "abgelehnt" in artifact.data and "keine Einladung" in artifact.data
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_another_municipalitys_meeting_is_refused_before_any_draft(
+    prefect_api: str, amtsflow_env: Path, spec_server: OParlTestServer
+) -> None:
+    world = synced_upcoming_meeting(spec_server, TENANT)  # synced for musterstadt only
+    from flows.agenda import prepare_agenda
+
+    with pytest.raises(LookupError, match="in den Daten der Gemeinde nicht vorhanden"):
+        prepare_agenda(tenant="nebenan", meeting=world.meeting, timeout_s=60)
+    assert paused_agendas("nebenan") == [] and paused_agendas(TENANT) == []
+    nebenan = amtsflow_env / "tenants" / "nebenan"
+    assert not (nebenan / "outputs").exists() or not any((nebenan / "outputs").rglob("*"))
+    assert not (amtsflow_env / "tenants" / TENANT / "outputs" / "sitzungen").exists()
+
+    async def runs() -> list[Any]:
+        async with get_client() as client:
+            return [r for r in await client.read_flow_runs() if r.name == "tagesordnung-nebenan"]
+
+    (run,) = asyncio.run(runs())
+    assert run.state is not None and run.state.is_failed()
+    assert "agenda-draft-nebenan" not in _artifacts(run.id)
