@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -114,18 +115,26 @@ async def user_deactivate(request: Request) -> Response:
     return redirect("/benutzer?meldung=gesperrt")
 
 
-def _reset(web: WebContext, tenant: str, user_id: int, actor: str) -> tuple[str, str] | None:
+PasswordAction = Callable[..., str | None]
+
+
+def _new_password(
+    web: WebContext, tenant: str, user_id: int, actor: str, action: PasswordAction
+) -> tuple[str, str] | None:
+    """Run `reset_password` or `unlock_user`; the account's name and its new password."""
     with tenant_session(web.engine, tenant) as session:
-        password = reset_password(session, user_id, actor=actor)
+        password = action(session, user_id, actor=actor)
         if password is None:
             return None
         user = session.get(User, user_id)
-        assert user is not None  # reset_password found it in this session
+        assert user is not None  # the action found it in this session
         return user.username, password
 
 
-async def user_reset_password(request: Request) -> Response:
-    """POST /benutzer/{user_id}/passwort: a fresh password, shown once on this answer.
+async def _answer_new_password(
+    request: Request, action: PasswordAction, own_account: str | None, **shown: Any
+) -> Response:
+    """The shared POST handling: admin, CSRF, the action, the page with the password.
 
     Rendered, not redirected: the password must not travel in a URL or sit in a
     session; the response is `no-store` like every page.
@@ -134,35 +143,12 @@ async def user_reset_password(request: Request) -> Response:
     identity = await current_user(request, ROLE_ADMIN)
     check_csrf(await read_form(request), identity.csrf_token)
     user_id: int = request.path_params["user_id"]
-    if user_id == identity.user_id:
-        raise HTTPException(409, "Das eigene Passwort ändern Sie über die Kommandozeile.")
-    found = await in_thread(_reset, web, identity.tenant, user_id, identity.actor)
-    if found is None:
-        raise HTTPException(404)
-    username, password = found
-    return await _users_page(
-        request, web, identity.tenant, new_password={"username": username, "password": password}
-    )
-
-
-def _unlock(web: WebContext, tenant: str, user_id: int, actor: str) -> tuple[str, str] | None:
-    with tenant_session(web.engine, tenant) as session:
-        password = unlock_user(session, user_id, actor=actor)
-        if password is None:
-            return None
-        user = session.get(User, user_id)
-        assert user is not None  # unlock_user found it in this session
-        return user.username, password
-
-
-async def user_unlock(request: Request) -> Response:
-    """POST /benutzer/{user_id}/entsperren: unlocked with a fresh password, shown once."""
-    web = ctx(request)
-    identity = await current_user(request, ROLE_ADMIN)
-    check_csrf(await read_form(request), identity.csrf_token)
-    user_id: int = request.path_params["user_id"]
+    if own_account is not None and user_id == identity.user_id:
+        raise HTTPException(409, own_account)
     try:
-        found = await in_thread(_unlock, web, identity.tenant, user_id, identity.actor)
+        found = await in_thread(
+            _new_password, web, identity.tenant, user_id, identity.actor, action
+        )
     except AccountError as exc:
         raise HTTPException(409, exc.message) from exc
     if found is None:
@@ -172,5 +158,16 @@ async def user_unlock(request: Request) -> Response:
         request,
         web,
         identity.tenant,
-        new_password={"username": username, "password": password, "unlocked": True},
+        new_password={"username": username, "password": password, **shown},
     )
+
+
+async def user_reset_password(request: Request) -> Response:
+    """POST /benutzer/{user_id}/passwort: a fresh password, shown once on this answer."""
+    own = "Das eigene Passwort ändern Sie über die Kommandozeile."
+    return await _answer_new_password(request, reset_password, own)
+
+
+async def user_unlock(request: Request) -> Response:
+    """POST /benutzer/{user_id}/entsperren: unlocked with a fresh password, shown once."""
+    return await _answer_new_password(request, unlock_user, None, unlocked=True)
