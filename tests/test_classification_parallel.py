@@ -7,6 +7,8 @@ papers and on generated text.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -112,3 +114,16 @@ def test_worker_count_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.setenv(parallel.WORKERS_ENV, wrong)
         with pytest.raises(ValidationError, match="workers"):
             parallel.worker_count()
+
+
+def _dies_in_a_worker(parent: int, value: int) -> int:
+    if os.getpid() != parent:
+        os._exit(1)  # as if the out-of-memory killer took the worker
+    return value * 2
+
+
+def test_a_broken_pool_costs_speed_not_the_batch(caplog: pytest.LogCaptureFixture) -> None:
+    calls = [(os.getpid(), n) for n in range(4)]
+    with caplog.at_level("WARNING", logger="amtsflow.trained_model"):
+        assert parallel.run_all(_dies_in_a_worker, calls, workers=2) == [0, 2, 4, 6]
+    assert "Arbeitsprozesse ausgefallen (TerminatedWorkerError)" in caplog.text

@@ -11,11 +11,13 @@ they save there.
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import shutil
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +25,8 @@ from typing import Any, TypeVar
 import joblib  # type: ignore[import-untyped]
 
 from connectors.trained_model.settings import TrainedModelSettings
+
+log = logging.getLogger("amtsflow.trained_model")
 
 WORKERS_ENV = "AMTSFLOW_CLASSIFY_WORKERS"
 """Environment variable: how many processes classify/train (1 = only the calling one)."""
@@ -49,14 +53,23 @@ def worker_count() -> int:
 
 
 def run_all(function: Callable[..., T], calls: Iterable[tuple[Any, ...]], workers: int) -> list[T]:
-    """`function(*args)` for every call, in order; in worker processes when workers > 1."""
+    """`function(*args)` for every call, in order; in worker processes when workers > 1.
+
+    A pool that breaks (a worker killed by the out-of-memory killer, a machine that
+    cannot start processes) costs speed, not the batch: the calls run again here.
+    """
     calls = list(calls)
     if workers <= 1 or len(calls) <= 1:
         return [function(*args) for args in calls]
     jobs = min(workers, len(calls))
-    results: list[T] = joblib.Parallel(n_jobs=jobs, backend="loky")(
-        joblib.delayed(function)(*args) for args in calls
-    )
+    try:
+        results: list[T] = joblib.Parallel(n_jobs=jobs, backend="loky")(
+            joblib.delayed(function)(*args) for args in calls
+        )
+    except (BrokenExecutor, OSError) as exc:
+        reason = type(exc).__name__
+        log.warning("Arbeitsprozesse ausgefallen (%s), rechne im eigenen Prozess", reason)
+        return [function(*args) for args in calls]
     return results
 
 
