@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from connectors.trained_model import parallel
 from connectors.trained_model.stack import StackedModel, first_stage
-from connectors.trained_model.vectorize import tfidf_transform
+from connectors.trained_model.vectorize import _wb_grams, tfidf_transform
 from connectors.trained_model.views import VIEWS, normalise
 from tests.conftest_classification import (  # noqa: F401  (the fixtures register by import)
     Saved,
@@ -57,6 +57,14 @@ def test_first_stage_in_workers_fits_what_one_process_fits(karlsruhe: Subset) ->
     assert vocabularies == [v.vocabulary_ for v in parts_alone["vectorizers"]]
 
 
+def test_char_ngrams_of_a_word_as_scikit_learn_makes_them() -> None:
+    vectorizer = _saved().model.stack.state["vectorizers"][0]
+    assert vectorizer.analyzer == "char_wb"  # the view the word memo serves
+    analyze = vectorizer.build_analyzer()
+    for word in ("a", "ab", "abc", "Oberbürgermeister", "0000/0000"):
+        assert _wb_grams(word, 2, 5) == analyze(word)
+
+
 def test_fast_tfidf_matches_scikit_learn_on_real_papers(
     saved_model: Saved, karlsruhe: Subset
 ) -> None:
@@ -85,6 +93,9 @@ def test_fast_tfidf_matches_scikit_learn_on_any_text(documents: list[str]) -> No
         ours, theirs = tfidf_transform(vectorizer, prepared), vectorizer.transform(prepared)
         assert ours.shape == theirs.shape
         assert theirs.nnz > 0  # the fixed words are in every vocabulary
+        assert (abs(ours - theirs) > 1e-12).nnz == 0, view.name
+        raw = ["Antrag\t" + d for d in documents]  # any whitespace, repeated words, nothing cut
+        ours, theirs = tfidf_transform(vectorizer, raw), vectorizer.transform(raw)
         assert (abs(ours - theirs) > 1e-12).nnz == 0, view.name
 
 

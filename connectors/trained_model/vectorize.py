@@ -10,7 +10,7 @@ spends most of its time here. Only vectorizers fitted as `views._vectorizer` mak
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,17 +29,54 @@ def _supported(vectorizer: TfidfVectorizer) -> bool:
     )
 
 
+def _wb_grams(word: str, low: int, high: int) -> list[str]:
+    """scikit-learn's `char_wb` n-grams of one word (padded; a short word counts once)."""
+    padded = f" {word} "
+    size = len(padded)
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        if size <= n:
+            grams.append(padded[:n])
+            break
+        grams.extend([padded[i : i + n] for i in range(size - n + 1)])
+    return grams
+
+
+def _token_counts(vectorizer: TfidfVectorizer, documents: Sequence[str]) -> Iterator[Counter[Any]]:
+    """Vocabulary index -> count, per document.
+
+    `char_wb` n-grams never cross a word, so a word's indices are looked up once per
+    call and reused: most words of a letterhead recur in every document, and this view
+    is otherwise a third of the prediction time.
+    """
+    index_of = vectorizer.vocabulary_.get
+    if vectorizer.analyzer != "char_wb":
+        analyze = vectorizer.build_analyzer()
+        for document in documents:
+            yield Counter(map(index_of, analyze(document)))
+        return
+    preprocess, decode = vectorizer.build_preprocessor(), vectorizer.decode
+    low, high = vectorizer.ngram_range
+    memo: dict[str, list[int]] = {}
+    for document in documents:
+        found: list[int] = []
+        for word in preprocess(decode(document)).split():
+            known = memo.get(word)
+            if known is None:
+                grams = map(index_of, _wb_grams(word, low, high))
+                known = memo[word] = [i for i in grams if i is not None]
+            found.extend(known)
+        yield Counter(found)
+
+
 def tfidf_transform(vectorizer: TfidfVectorizer, documents: Sequence[str]) -> Any:
     """`vectorizer.transform(documents)` (CSR, float64), computed with C-level counting."""
     if not _supported(vectorizer):
         return vectorizer.transform(documents)
-    analyze = vectorizer.build_analyzer()
-    index_of = vectorizer.vocabulary_.get
     indptr = [0]
     indices: list[int] = []
     counts: list[int] = []
-    for document in documents:
-        found = Counter(map(index_of, analyze(document)))
+    for found in _token_counts(vectorizer, documents):
         found.pop(None, None)  # tokens outside the vocabulary
         indices.extend(found.keys())
         counts.extend(found.values())
