@@ -6,6 +6,7 @@ stderr. Prefect is imported only by commands that run a flow (it costs ~1.3 s).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -145,8 +146,18 @@ def demo(
     raise typer.Exit(demo_module.run_demo(port, web_port))
 
 
+EPHEMERAL_STARTUP_S = "120"
+
+
 def main() -> None:
-    """Console entry point."""
+    """Console entry point.
+
+    Without `PREFECT_API_URL` Prefect starts a temporary server for the flow and gives
+    it 20 s by default; on a busy two-core machine its start (imports, migrations of a
+    fresh SQLite database) took longer, and the command failed for nothing. Set before
+    Prefect is imported (it reads its settings once); an operator's own value wins.
+    """
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", EPHEMERAL_STARTUP_S)
     app()
 
 

@@ -62,3 +62,21 @@ def test_cli_against_running_server(prefect_api: str, amtsflow_env: Path) -> Non
 def test_cli_unknown_tenant_is_a_clear_error(amtsflow_env: Path) -> None:
     error = _run("cases", "list", "--tenant", "gibtsnicht", env=dict(os.environ), ok=(2,))
     assert "gibtsnicht" in error["error"]
+
+
+def test_cli_gives_prefects_temporary_server_time_to_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app import cli
+
+    variable = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+    monkeypatch.setattr(sys, "argv", ["amtsflow", "--help"])
+    for preset, expected in ((None, cli.EPHEMERAL_STARTUP_S), ("300", "300")):
+        if preset is None:
+            monkeypatch.delenv(variable, raising=False)
+        else:
+            monkeypatch.setenv(variable, preset)
+        with pytest.raises(SystemExit) as done:
+            cli.main()
+        assert done.value.code == 0
+        assert os.environ[variable] == expected
