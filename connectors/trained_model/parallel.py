@@ -52,6 +52,13 @@ def worker_count() -> int:
     return max(1, min(int(joblib.cpu_count()), MAX_WORKERS))
 
 
+def workers_for(documents: int, workers: int | None = None) -> int:
+    """Processes for a batch: one below `PARALLEL_MIN_DOCUMENTS`, else `workers` or the default."""
+    if documents < PARALLEL_MIN_DOCUMENTS:
+        return 1
+    return worker_count() if workers is None else workers
+
+
 def run_all(function: Callable[..., T], calls: Iterable[tuple[Any, ...]], workers: int) -> list[T]:
     """`function(*args)` for every call, in order; in worker processes when workers > 1.
 

@@ -22,13 +22,12 @@ from sklearn.model_selection import (  # type: ignore[import-untyped]
 from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
 
 from connectors.trained_model.parallel import (
-    PARALLEL_MIN_DOCUMENTS,
     Shipment,
     even_slices,
     receive,
     run_all,
     ship,
-    worker_count,
+    workers_for,
 )
 from connectors.trained_model.vectorize import tfidf_transform
 from connectors.trained_model.views import VIEW_NAMES, VIEWS, normalise, numeric_features
@@ -90,9 +89,7 @@ def first_stage(
     """
     y = np.asarray(labels)
     min_df = 2 if len(texts) >= 200 else 1
-    jobs = worker_count() if workers is None else workers
-    if len(texts) < PARALLEL_MIN_DOCUMENTS:
-        jobs = 1
+    jobs = workers_for(len(texts), workers)
     order = sorted(range(len(VIEWS)), key=lambda i: VIEWS[i].cost, reverse=True)
     calls = ((i, VIEWS[i].prepare(texts), y, min_df) for i in order)
     fitted = run_all(_fit_view, calls, jobs)
@@ -144,21 +141,20 @@ class StackedModel:
 
     def _shipment(self) -> Shipment:
         """The model as a file for worker processes (written on first use)."""
-        shipped: Shipment | None = getattr(self, "_shipped", None)  # None in old pickles
-        if shipped is None:
-            shipped = self._shipped = ship(self.state, owner=self)
-        return shipped
+        if self._shipped is None:
+            self._shipped = ship(self.state, owner=self)
+        return self._shipped
 
     def predict_proba(self, texts: Sequence[str], workers: int | None = None) -> Matrix:
         """Probabilities per label (columns in `labels` order).
 
         Texts go in slices of at most `CHUNK` (bounded memory); a large batch is spread
-        over `workers` processes (default: `parallel.worker_count()`).
+        over `workers` processes (default: `parallel.workers_for`).
         """
         if not texts:
             return np.zeros((0, len(self.labels)))
-        jobs = worker_count() if workers is None else workers
-        if jobs > 1 and len(texts) >= PARALLEL_MIN_DOCUMENTS:
+        jobs = workers_for(len(texts), workers)
+        if jobs > 1:
             shipment = self._shipment()
             slices = even_slices(len(texts), jobs, CHUNK)
             calls = ((shipment, list(texts[part])) for part in slices)
