@@ -8,12 +8,19 @@ an incoming document: its title line, then its text (`--no-title`: text only).
 Baseline, measured in the same run on the same split and input: TF-IDF (word 1-2-grams,
 sublinear, min_df 2) + LinearSVC on the first 1,000 characters of the normalised text.
 Also times a training on all 10,121 papers (the "10,000 papers < 60 s" target).
+
+Cross-validation (`--folds 5`, the default; 0 skips it): the papers fall into folds by the
+same hash (fold 0 of 5 is the split above), each fold is held out once from a model
+trained on the others, baseline alike; reports each fold, median/mean/min/max, and the
+figures pooled over all papers. One split of 2,093 papers is a noisy judge of a target
+(the baseline's macro-F1 ranges 0.93-0.95 over splits; this split is its hardest).
 Prediction speed is the median of `--repeat` passes over the held-out papers after a
 first pass that starts the worker pool (`docs_per_s_first_call`: that pass). The model
 uses `AMTSFLOW_CLASSIFY_WORKERS` processes (default: the usable cores, at most 4); the
 baseline runs in one.
 
     .venv/bin/python bench/classify.py [--data FILE] [--no-title] [--write-split DIR]
+        [--folds K] [--repeat N] [--skip-full-train]
 
 The last line of output is one JSON object.
 """
@@ -29,6 +36,7 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,13 +55,79 @@ from connectors.trained_model import (  # noqa: E402
 )
 from connectors.trained_model.parallel import worker_count  # noqa: E402
 from connectors.trained_model.views import normalise  # noqa: E402
+from models.classification import Prediction  # noqa: E402
 
+SUMMARISED = ("accuracy", "macro_f1", "auto_accepted_share", "auto_accepted_accuracy")
 DATA = ROOT.parent / "shared" / "fixtures" / "classification" / "karlsruhe-papers.jsonl.gz"
 
 
-def held_out(doc: LabelledDocument) -> bool:
+def _bucket(doc: LabelledDocument) -> int:
     digest = hashlib.sha256((doc.id or doc.text).encode("utf-8")).hexdigest()
-    return int(digest[:8], 16) % 100 < 20
+    return int(digest[:8], 16) % 100
+
+
+def held_out(doc: LabelledDocument) -> bool:
+    return _bucket(doc) < 20
+
+
+def fold_of(doc: LabelledDocument, folds: int) -> int:
+    """The paper's fold; with 5 folds, fold 0 is exactly the held-out split above."""
+    return _bucket(doc) * folds // 100
+
+
+def _summary(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {
+        stat: {key: round(fn([r[key] for r in rows]), 4) for key in rows[0]}
+        for stat, fn in (
+            ("median", statistics.median),
+            ("mean", statistics.fmean),
+            ("min", min),
+            ("max", max),
+        )
+    }
+
+
+def cross_validation(docs: list[LabelledDocument], folds: int, use_title: bool) -> dict[str, Any]:
+    """Every paper held out once: `folds` models, each trained on the other folds.
+
+    One split of 2,093 papers moves macro-F1 by about +-0.01 (the baseline's ranges from
+    0.93 to 0.95 over splits), more than the gaps the targets ask about; the median and
+    the pooled figures over all folds are the steadier estimate.
+    """
+    texts = [d.classification_text(use_title=use_title) for d in docs]
+    truth = [str(d.label) for d in docs]
+    which = [fold_of(d, folds) for d in docs]
+    pooled: list[Prediction | None] = [None] * len(docs)
+    ours, base = [], []
+    for fold in range(folds):
+        train_at = [i for i, f in enumerate(which) if f != fold]
+        test_at = [i for i, f in enumerate(which) if f == fold]
+        started = time.perf_counter()
+        model = train([texts[i] for i in train_at], [truth[i] for i in train_at])
+        seconds = time.perf_counter() - started
+        predictions = TrainedClassifier(model).classify([texts[i] for i in test_at])
+        for i, prediction in zip(test_at, predictions, strict=True):
+            pooled[i] = prediction
+        figures = quality([truth[i] for i in test_at], predictions)
+        ours.append({key: figures[key] for key in SUMMARISED} | {"train_seconds": seconds})
+        b = baseline(
+            [texts[i] for i in train_at],
+            [truth[i] for i in train_at],
+            [texts[i] for i in test_at],
+            [truth[i] for i in test_at],
+            repeat=1,
+        )
+        base.append({"accuracy": b["accuracy"], "macro_f1": b["macro_f1"]})
+        print(f"fold {fold}: {ours[-1]} baseline {base[-1]}", flush=True)
+    everything = quality(truth, [p for p in pooled if p is not None])
+    return {
+        "folds": folds,
+        "per_fold": [{k: round(v, 4) for k, v in row.items()} for row in ours],
+        "ours": _summary(ours),
+        "baseline": _summary(base),
+        "pooled": {key: everything[key] for key in SUMMARISED}
+        | {"per_label_f1": {k: v["f1"] for k, v in everything["per_label"].items()}},
+    }
 
 
 def baseline(
@@ -99,6 +173,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write-split", type=Path)
     parser.add_argument("--skip-full-train", action="store_true")
+    parser.add_argument("--folds", type=int, default=5, help="0: no cross-validation")
     args = parser.parse_args()
     use_title = not args.no_title
 
@@ -171,11 +246,35 @@ def main() -> None:
         "docs_per_s>=1000": result["docs_per_s"] >= 1000,
     }
     result["targets_met"] = targets
+    if args.folds:
+        cv = cross_validation(docs, args.folds, use_title)
+        result["cross_validation"] = cv
+        medians, pooled = cv["ours"]["median"], cv["pooled"]
+        result["targets_met_cross_validation"] = {
+            f"{stat}_{key}>={goal}": figures[key] >= goal
+            for stat, figures in (("median", medians), ("pooled", pooled))
+            for key, goal in (
+                ("accuracy", 0.975),
+                ("macro_f1", 0.96),
+                ("auto_accepted_accuracy", 0.995),
+                ("auto_accepted_share", 0.80),
+            )
+        }
     for key, value in result.items():
-        if key not in ("per_label_f1", "baseline", "ratios", "targets_met"):
+        if key not in (
+            "per_label_f1",
+            "baseline",
+            "ratios",
+            "targets_met",
+            "cross_validation",
+            "targets_met_cross_validation",
+        ):
             print(f"{key:36} {value}")
     print("baseline", base)
     print("targets", targets)
+    if args.folds:
+        print("cross-validation", result["cross_validation"])
+        print("targets (cross-validation)", result["targets_met_cross_validation"])
     print(json.dumps(result, ensure_ascii=False))
 
 
