@@ -1,7 +1,7 @@
 """`amtsflow classify`: train, evaluate and apply document classifiers on JSONL files.
 
 Mounted by `app/cli.py`. `--json` prints exactly one JSON document on stdout; `predict`
-prints one JSON line per document (to stdout or `--out`); messages go to stderr.
+and `audit` print one JSON line per document (to stdout or `--out`); messages go to stderr.
 scikit-learn and the Ollama client are imported only by the commands that need them.
 """
 
@@ -116,6 +116,55 @@ def train_command(
         + ", ".join(f"{k} {v}" for k, v in figures.items())
     )
     emit(data_out, as_json, human)
+
+
+@classify_app.command("audit")
+def audit_command(
+    data: DataOpt,
+    out: Annotated[Path | None, typer.Option("--out", help="JSONL-Ausgabe (sonst stdout)")] = None,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--min-confidence", min=0.0, max=1.0, help="Mindestsicherheit (sonst: Modellschwelle)"
+        ),
+    ] = None,
+    title: TitleOpt = True,
+) -> None:
+    """Zweifelhafte Beschriftungen finden: je Dokument eine JSON-Zeile, sicherste zuerst.
+
+    Trains in memory (nothing is saved) and lists the documents whose label a model that
+    had not seen them contradicts at least as surely as it files documents without a
+    clerk. Lines carry the document's position and id, never its text.
+    """
+    from connectors.trained_model import TrainingError, doubtful_labels, train_with_out_of_fold
+
+    docs = _documents(data, True, False)
+    labels = [str(d.label) for d in docs]
+    try:
+        model, out_of_fold = train_with_out_of_fold(
+            [d.classification_text(use_title=title) for d in docs], labels
+        )
+    except TrainingError as exc:
+        fail(str(exc))
+    floor = model.threshold if min_confidence is None else min_confidence
+    found = doubtful_labels(labels, out_of_fold, model.labels, floor)
+    lines = []
+    for doubt in found:
+        row: dict[str, Any] = {"document": doubt.index + 1}
+        if docs[doubt.index].id is not None:
+            row["id"] = docs[doubt.index].id
+        row.update(
+            label=doubt.label, suggested=doubt.suggested, confidence=round(doubt.confidence, 6)
+        )
+        lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+    if out is None:
+        sys.stdout.writelines(lines)
+    else:
+        out.write_text("".join(lines), encoding="utf-8")
+    typer.echo(
+        f"{len(found)} von {len(docs)} Beschriftungen zweifelhaft (Mindestsicherheit {floor:.4f})",
+        err=True,
+    )
 
 
 @classify_app.command("evaluate")

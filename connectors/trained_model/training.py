@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import sklearn  # type: ignore[import-untyped]
+from numpy.typing import NDArray
 from sklearn.model_selection import (  # type: ignore[import-untyped]
     StratifiedKFold,
     cross_val_predict,
@@ -93,6 +94,21 @@ def train(
         TrainingError: when the data cannot make a model.
 
     """
+    return train_with_out_of_fold(texts, labels, target_precision=target_precision)[0]
+
+
+def train_with_out_of_fold(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    target_precision: float = TARGET_PRECISION,
+) -> tuple[TrainedModel, NDArray[np.float64]]:
+    """`train`, also returning each training document's out-of-fold probabilities.
+
+    Those come from second-stage models that did not see the document (columns in
+    `TrainedModel.labels` order): what the model would have said of it unseen, which
+    is what a label audit (`audit.doubtful_labels`) needs, at no extra training cost.
+    """
     started = time.perf_counter()
     counts = _check(texts, labels)
     normalised = [normalise(t) for t in texts]
@@ -133,4 +149,4 @@ def train(
         validation=f"{META_FOLDS}-fold out-of-fold predictions on the training data",
         metrics=metrics,
     )
-    return TrainedModel(stack=stack, meta=meta)
+    return TrainedModel(stack=stack, meta=meta), oof.astype(np.float64)
