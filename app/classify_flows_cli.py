@@ -56,7 +56,13 @@ def retrain_command(
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
+        from tasks.classification.tasks import SOURCE_NAMES
+
+        doubts = ", ".join(
+            f"{SOURCE_NAMES.get(k, k)} {v}" for k, v in summary.doubtful_labels.items()
+        )
         typer.echo(
             f"Modell {summary.model_version or '-'}: {summary.examples} Beispiele"
             + (f" (übersprungen: {summary.skipped_reason})" if summary.skipped_reason else "")
+            + (f"; zweifelhafte Beschriftungen: {doubts}" if doubts else "")
         )

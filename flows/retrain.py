@@ -16,6 +16,7 @@ from models.settings import Settings
 from tasks.classification.tasks import publish_train_summary
 from tasks.classification.training import train_tenant_model
 from tasks.tenant_guard import guard_run
+from tasks.tenant_row import mirror_tenant
 
 
 @flow(name="retrain", flow_run_name="retrain-{tenant}", persist_result=False)
@@ -42,6 +43,7 @@ def retrain(
     engine = make_engine(settings.effective_database_url)
     try:
         ensure_schema(engine)
+        mirror_tenant(engine, config)
         with tenant_session(engine, tenant) as session:
             summary = train_tenant_model(
                 session, TenantStorage(settings.home, tenant), config, flow_run.id, force=force

@@ -96,5 +96,10 @@ class TrainSummary(BaseModel):
     labels: dict[str, int] = Field(default_factory=dict)
     training_set_sha256: str | None = None
     metrics: dict[str, float] = Field(default_factory=dict)
+    doubtful_labels: dict[str, int] = Field(
+        default_factory=dict,
+        description="examples per source whose label the model, not having seen them, "
+        "contradicts as surely as it files without a clerk",
+    )
     skipped_reason: str | None = None
     seconds: float = 0.0

@@ -12,22 +12,11 @@ from connectors.database import ensure_schema, make_engine
 from connectors.documents import DocumentParser
 from connectors.dropfolder import DropFile, scan
 from connectors.storage import TenantStorage
-from models.db import Tenant as TenantRow
 from models.settings import Settings
 from models.tenant import Tenant
 from tasks.acknowledgement import template_for
 from tasks.intake_context import IntakeContext
-
-
-def sync_tenant_row(ctx: IntakeContext) -> None:
-    """Mirror the tenant file into the `tenants` table (name or AGS may have changed)."""
-    with ctx.session() as session:
-        row = session.get(TenantRow, ctx.tenant.slug)
-        if row is None:
-            session.add(TenantRow(slug=ctx.tenant.slug, name=ctx.tenant.name, ags=ctx.tenant.ags))
-        else:
-            row.name, row.ags = ctx.tenant.name, ctx.tenant.ags
-        session.commit()
+from tasks.tenant_row import mirror_tenant
 
 
 def open_context(
@@ -46,7 +35,7 @@ def open_context(
         settings=settings,
         flow_run_id=flow_run_id,
     )
-    sync_tenant_row(ctx)
+    mirror_tenant(ctx.engine, ctx.tenant)
     return ctx
 
 

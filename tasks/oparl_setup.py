@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from connectors.catalogue import load_tenant
 from connectors.database import ensure_schema, make_engine
-from models.db import Tenant as TenantRow
 from models.settings import Settings
+from tasks.tenant_row import mirror_tenant
 
 
 class OParlNotConfiguredError(ValueError):
@@ -44,10 +42,7 @@ def prepare_sync(settings: Settings, tenant_slug: str, url: str | None) -> SyncT
     engine = make_engine(settings.effective_database_url)
     try:
         ensure_schema(engine)
-        with Session(engine) as session, session.begin():
-            row = session.get(TenantRow, tenant.slug)
-            if row is None:
-                session.add(TenantRow(slug=tenant.slug, name=tenant.name, ags=tenant.ags))
+        mirror_tenant(engine, tenant)
     finally:
         engine.dispose()
     return SyncTarget(tenant.slug, system_url, config.body if same_system and config else None)

@@ -8,15 +8,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from app.classify_cli import classify_app
+from connectors.catalogue import load_tenant
+from connectors.database import tenant_session
+from connectors.storage import TenantStorage
 from connectors.trained_model import (
     LabelledDocument,
     doubtful_labels,
     train,
     train_with_out_of_fold,
 )
+from models.db import AuditEvent
+from models.tenant import Label
+from tasks.classification.training import train_tenant_model
+from tasks.tenant_row import mirror_tenant
 from tests.conftest_classification import (  # noqa: F401  (the fixtures register by import)
     Subset,
     karlsruhe_fixture,
@@ -117,3 +125,35 @@ def test_audit_names_the_file_and_line_of_bad_input(tmp_path: Path) -> None:
     result = CliRunner().invoke(classify_app, ["audit", "--data", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}, Zeile 2" in result.stderr and "text" in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_retraining_counts_doubtful_labels_per_source(
+    karlsruhe: Subset, tmp_path: Path, tenants_dir: Path, engine: Engine
+) -> None:
+    docs = karlsruhe.train[:400]
+    history = write_jsonl(tmp_path / "history.jsonl.gz", docs, zipped=True)
+    base = load_tenant("musterstadt", tenants_dir)
+    assert base.classification is not None
+    config = base.classification.model_copy(
+        update={
+            "seed_data": history,
+            "form_labels": {},
+            "labels": [Label(name=n, description=n) for n in sorted(set(karlsruhe.labels))],
+        }
+    )
+    tenant = base.model_copy(update={"classification": config})
+    mirror_tenant(engine, tenant)  # what the retrain flow does first
+    with tenant_session(engine, "musterstadt") as session:
+        summary = train_tenant_model(
+            session, TenantStorage(tmp_path / "home", "musterstadt"), tenant, None
+        )
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "model_trained")
+        ).one()
+    labels = [str(d.label) for d in docs]
+    model, out_of_fold = train_with_out_of_fold([d.classification_text() for d in docs], labels)
+    expected = doubtful_labels(labels, out_of_fold, model.labels, model.threshold)
+    assert expected and summary.from_history == 400
+    assert summary.doubtful_labels == {"history": len(expected)}
+    assert event.details["doubtful_labels"] == {"history": len(expected)}

@@ -60,3 +60,17 @@ def test_decision_feeds_the_next_training(
         assert len(events) == trainings + 1  # the skipped run trained nothing
     engine.dispose()
     assert before.flow_run_id
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_retraining_can_be_a_municipalitys_first_run(prefect_api: str, amtsflow_env: Path) -> None:
+    """Only shipped history, no intake yet: the audit event needs the municipality's row."""
+    trained = retrain(tenant="musterstadt")
+    assert trained.skipped_reason is None and trained.model_version
+    assert trained.from_history == trained.examples > 0 and trained.from_clerks == 0
+    engine = make_engine(Settings().effective_database_url)
+    with tenant_session(engine, "musterstadt") as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "model_trained")).one()
+        assert event.details["model_version"] == trained.model_version
+        assert event.details["doubtful_labels"] == trained.doubtful_labels
+    engine.dispose()

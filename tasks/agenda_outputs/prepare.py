@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from connectors.catalogue import load_tenant
 from connectors.database import ensure_schema, make_engine, tenant_session
@@ -24,13 +23,13 @@ from connectors.oparl import OParlSource, make_source
 from connectors.pdf_merge import MergeLimits
 from connectors.storage import TenantStorage
 from models.agenda import AgendaDraft
-from models.db import Tenant as TenantRow
 from models.settings import Settings
 from models.tenant import Tenant
 from tasks.agenda_outputs.content import BERLIN, meeting_key
 from tasks.agenda_outputs.files import fetch_paper_files
 from tasks.agenda_outputs.word import AgendaTemplate
 from tasks.agenda_outputs.write import TEMPLATE_NAMES, OutputsResult, render_outputs, template_path
+from tasks.tenant_row import mirror_tenant
 
 DRAFT, APPROVED, DECISION = "entwurf.json", "freigegeben.json", "freigabe.json"
 
@@ -57,9 +56,7 @@ def open_agenda(settings: Settings, slug: str) -> Iterator[AgendaContext]:
     engine = make_engine(settings.effective_database_url)
     try:
         ensure_schema(engine)
-        with Session(engine) as session, session.begin():
-            if session.get(TenantRow, tenant.slug) is None:
-                session.add(TenantRow(slug=tenant.slug, name=tenant.name, ags=tenant.ags))
+        mirror_tenant(engine, tenant)
         yield AgendaContext(settings, tenant, engine, TenantStorage(settings.home, tenant.slug))
     finally:
         engine.dispose()

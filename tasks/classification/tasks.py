@@ -36,11 +36,18 @@ def publish_classify_summary(summary: ClassifySummary) -> None:
     )
 
 
+SOURCE_NAMES = {"clerks": "Sachbearbeitung", "cases": "Vorgänge", "history": "Bestand"}
+
+
 @task(name="publish-train-summary", persist_result=False, cache_policy=NO_CACHE)
 def publish_train_summary(summary: TrainSummary) -> None:
     """The new model's figures for the operator."""
     rows = [{"Kennzahl": k, "Wert": v} for k, v in summary.metrics.items()]
     rows += [{"Kennzahl": f"Beispiele: {k}", "Wert": v} for k, v in summary.labels.items()]
+    rows += [
+        {"Kennzahl": f"Zweifelhafte Beschriftungen: {SOURCE_NAMES.get(k, k)}", "Wert": v}
+        for k, v in summary.doubtful_labels.items()
+    ]
     create_table_artifact(
         key=f"training-{summary.tenant}",
         table=rows,

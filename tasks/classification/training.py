@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import sklearn  # type: ignore[import-untyped]
 
@@ -10,10 +11,11 @@ from connectors.storage import TenantStorage
 from connectors.trained_model import (
     ModelFileError,
     TrainingError,
+    doubtful_labels,
     load_documents,
     read_meta,
     save_model,
-    train,
+    train_with_out_of_fold,
     training_set_sha256,
 )
 from models.classification import TrainSummary
@@ -66,6 +68,10 @@ def train_tenant_model(
 ) -> TrainSummary:
     """Fit, save as a new version, switch to it, audit.
 
+    Also counts, per source, the examples whose label the new model contradicts when it
+    had not seen them (`connectors.trained_model.audit`): a clerk's decision or a filed
+    history document the model is sure is wrong deserves a second look.
+
     Skips (with the reason in the summary) when there are too few examples, or when the
     current model was trained on exactly these examples (unless `force`).
     """
@@ -90,10 +96,14 @@ def train_tenant_model(
         summary.skipped_reason = "Trainingsdaten unverändert: das aktuelle Modell bleibt"
         return summary
     try:
-        model = train(examples.texts, examples.labels)
+        model, out_of_fold = train_with_out_of_fold(examples.texts, examples.labels)
     except TrainingError as exc:
         summary.skipped_reason = str(exc)
         return summary
+    doubts = doubtful_labels(examples.labels, out_of_fold, model.labels, model.threshold)
+    summary.doubtful_labels = dict(
+        sorted(Counter(examples.origins[d.index] for d in doubts).items())
+    )
     version, folder = new_version_dir(storage)
     meta = save_model(model, folder)
     activate(storage, version)
@@ -109,6 +119,7 @@ def train_tenant_model(
         model_version=version,
         examples=summary.examples,
         from_clerks=summary.from_clerks,
+        doubtful_labels=summary.doubtful_labels,
         training_set_sha256=summary.training_set_sha256,
     )
     session.commit()

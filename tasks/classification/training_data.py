@@ -22,11 +22,14 @@ class TrainingSet:
     texts: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)
+    origins: list[str] = field(default_factory=list)
+    """The source of each example, in order ("clerks", "cases", "history")."""
 
     def add(self, text: str, label: str, source: str) -> None:
         """Add one example."""
         self.texts.append(text)
         self.labels.append(label)
+        self.origins.append(source)
         self.sources[source] = self.sources.get(source, 0) + 1
 
 
