@@ -144,10 +144,9 @@ def test_retraining_counts_doubtful_labels_per_source(
     )
     tenant = base.model_copy(update={"classification": config})
     mirror_tenant(engine, tenant)  # what the retrain flow does first
+    storage = TenantStorage(tmp_path / "home", "musterstadt")
     with tenant_session(engine, "musterstadt") as session:
-        summary = train_tenant_model(
-            session, TenantStorage(tmp_path / "home", "musterstadt"), tenant, None
-        )
+        summary = train_tenant_model(session, storage, tenant, None)
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "model_trained")
         ).one()
@@ -157,3 +156,12 @@ def test_retraining_counts_doubtful_labels_per_source(
     assert expected and summary.from_history == 400
     assert summary.doubtful_labels == {"history": len(expected)}
     assert event.details["doubtful_labels"] == {"history": len(expected)}
+
+    # a municipality that files more without a clerk gets more labels to look at
+    lenient = tenant.model_copy(
+        update={"classification": config.model_copy(update={"trained_threshold": 0.6})}
+    )
+    with tenant_session(engine, "musterstadt") as session:
+        again = train_tenant_model(session, storage, lenient, None, force=True)
+    more = doubtful_labels(labels, out_of_fold, model.labels, 0.6)
+    assert again.doubtful_labels == {"history": len(more)} and len(more) > len(expected)

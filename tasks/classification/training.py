@@ -35,7 +35,8 @@ def gather(session: TenantSession, tenant: Tenant) -> TrainingSet:
     if config.seed_data is not None and config.seed_data.is_file():
         for doc in load_documents(config.seed_data):
             if doc.label in allowed:
-                examples.add(doc.text, doc.label, "history")
+                # title line first, as the intake hands documents to the classifier
+                examples.add(doc.classification_text(), doc.label, "history")
     return examples
 
 
@@ -69,8 +70,9 @@ def train_tenant_model(
     """Fit, save as a new version, switch to it, audit.
 
     Also counts, per source, the examples whose label the new model contradicts when it
-    had not seen them (`connectors.trained_model.audit`): a clerk's decision or a filed
-    history document the model is sure is wrong deserves a second look.
+    had not seen them, as surely as the municipality's threshold for filing without a
+    clerk (`connectors.trained_model.audit`): a clerk's decision or a filed history
+    document the model is sure is wrong deserves a second look.
 
     Skips (with the reason in the summary) when there are too few examples, or when the
     current model was trained on exactly these examples (unless `force`).
@@ -100,7 +102,10 @@ def train_tenant_model(
     except TrainingError as exc:
         summary.skipped_reason = str(exc)
         return summary
-    doubts = doubtful_labels(examples.labels, out_of_fold, model.labels, model.threshold)
+    config = tenant.classification
+    assert config is not None
+    floor = model.threshold if config.trained_threshold is None else config.trained_threshold
+    doubts = doubtful_labels(examples.labels, out_of_fold, model.labels, floor)
     summary.doubtful_labels = dict(
         sorted(Counter(examples.origins[d.index] for d in doubts).items())
     )
