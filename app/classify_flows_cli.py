@@ -65,4 +65,5 @@ def retrain_command(
             f"Modell {summary.model_version or '-'}: {summary.examples} Beispiele"
             + (f" (übersprungen: {summary.skipped_reason})" if summary.skipped_reason else "")
             + (f"; zweifelhafte Beschriftungen: {doubts}" if doubts else "")
+            + (f"; zur zweiten Prüfung: {summary.second_looks}" if summary.second_looks else "")
         )

@@ -101,5 +101,8 @@ class TrainSummary(BaseModel):
         description="examples per source whose label the model, not having seen them, "
         "contradicts as surely as it files without a clerk",
     )
+    second_looks: int = Field(
+        default=0, description="clerks' decisions sent back to the review queue for a second look"
+    )
     skipped_reason: str | None = None
     seconds: float = 0.0

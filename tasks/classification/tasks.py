@@ -48,6 +48,8 @@ def publish_train_summary(summary: TrainSummary) -> None:
         {"Kennzahl": f"Zweifelhafte Beschriftungen: {SOURCE_NAMES.get(k, k)}", "Wert": v}
         for k, v in summary.doubtful_labels.items()
     ]
+    if summary.second_looks:
+        rows.append({"Kennzahl": "Zur zweiten Prüfung vorgelegt", "Wert": summary.second_looks})
     create_table_artifact(
         key=f"training-{summary.tenant}",
         table=rows,

@@ -23,6 +23,7 @@ from models.tenant import Tenant
 from models.tenant_scope import TenantSession
 from tasks import audit
 from tasks.classification.model_store import activate, current_model_dir, new_version_dir
+from tasks.classification.second_look import request_second_looks
 from tasks.classification.training_data import TrainingSet, from_database
 
 
@@ -72,7 +73,8 @@ def train_tenant_model(
     Also counts, per source, the examples whose label the new model contradicts when it
     had not seen them, as surely as the municipality's threshold for filing without a
     clerk (`connectors.trained_model.audit`): a clerk's decision or a filed history
-    document the model is sure is wrong deserves a second look.
+    document the model is sure is wrong deserves a second look; a clerk's decision gets
+    one in the review queue (`second_look`).
 
     Skips (with the reason in the summary) when there are too few examples, or when the
     current model was trained on exactly these examples (unless `force`).
@@ -112,6 +114,10 @@ def train_tenant_model(
     version, folder = new_version_dir(storage)
     meta = save_model(model, folder)
     activate(storage, version)
+    options = [label.name for label in config.labels]
+    summary.second_looks = request_second_looks(
+        session, examples, doubts, options, version, flow_run_id
+    )
     summary.model_version = version
     summary.metrics = {k: float(v) for k, v in meta.metrics.items() if isinstance(v, int | float)}
     summary.metrics["threshold"] = meta.threshold
@@ -125,6 +131,7 @@ def train_tenant_model(
         examples=summary.examples,
         from_clerks=summary.from_clerks,
         doubtful_labels=summary.doubtful_labels,
+        second_looks=summary.second_looks,
         training_set_sha256=summary.training_set_sha256,
     )
     session.commit()

@@ -24,12 +24,15 @@ class TrainingSet:
     sources: dict[str, int] = field(default_factory=dict)
     origins: list[str] = field(default_factory=list)
     """The source of each example, in order ("clerks", "cases", "history")."""
+    document_ids: list[int | None] = field(default_factory=list)
+    """The tenant's document of each example (None for shipped history)."""
 
-    def add(self, text: str, label: str, source: str) -> None:
+    def add(self, text: str, label: str, source: str, document_id: int | None = None) -> None:
         """Add one example."""
         self.texts.append(text)
         self.labels.append(label)
         self.origins.append(source)
+        self.document_ids.append(document_id)
         self.sources[source] = self.sources.get(source, 0) + 1
 
 
@@ -53,6 +56,6 @@ def from_database(session: TenantSession, config: ClassificationConfig) -> Train
         if label in allowed and text and doc_id not in chosen:
             chosen[doc_id] = (text, label, "cases")
     result = TrainingSet()
-    for text, label, source in chosen.values():
-        result.add(text, label, source)
+    for doc_id, (text, label, source) in chosen.items():
+        result.add(text, label, source, doc_id)
     return result

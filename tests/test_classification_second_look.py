@@ -1,0 +1,152 @@
+"""Clerks' decisions the new model contradicts go back to the review queue, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from connectors.catalogue import load_tenant
+from connectors.database import tenant_session
+from connectors.storage import TenantStorage
+from connectors.trained_model import LabelledDocument
+from models.db import (
+    AuditEvent,
+    Classification,
+    ClassificationStatus,
+    Document,
+    DocumentText,
+    ReviewItem,
+)
+from models.tenant import Label, Tenant
+from tasks.classification.review import KIND, decide, list_reviews
+from tasks.classification.training import train_tenant_model
+from tasks.tenant_row import mirror_tenant
+from tests.conftest_classification import (  # noqa: F401  (the fixtures register by import)
+    Subset,
+    karlsruhe_fixture,
+    write_jsonl,
+)
+
+
+def _tenant(karlsruhe: Subset, tmp_path: Path, tenants_dir: Path) -> Tenant:
+    """Musterstadt with 400 real council papers as history and Karlsruhe's paper types."""
+    history = write_jsonl(tmp_path / "history.jsonl.gz", karlsruhe.train[:400], zipped=True)
+    base = load_tenant("musterstadt", tenants_dir)
+    assert base.classification is not None
+    config = base.classification.model_copy(
+        update={
+            "seed_data": history,
+            "form_labels": {},
+            "trained_threshold": 0.6,
+            "labels": [Label(name=n, description=n) for n in sorted(set(karlsruhe.labels))],
+        }
+    )
+    return base.model_copy(update={"classification": config})
+
+
+def _decided(engine: Engine, paper: LabelledDocument, label: str, sha: str) -> int:
+    """A document a clerk labelled through the review queue (as `decide` leaves it)."""
+    with tenant_session(engine, "musterstadt") as s:
+        doc = Document(sha256=sha, size=1, source_name="post.pdf", kind="pdf")
+        s.add(doc)
+        s.flush()
+        s.add(DocumentText(document_id=doc.id, text=paper.classification_text()))
+        status = (
+            ClassificationStatus.CONFIRMED
+            if label == paper.label
+            else ClassificationStatus.CORRECTED
+        )
+        s.add(
+            Classification(
+                document_id=doc.id,
+                status=status,
+                label=label,
+                suggestion=paper.label,
+                backend="trained",
+                decided_by="clerk1",
+            )
+        )
+        s.add(
+            ReviewItem(
+                kind=KIND,
+                subject_id=doc.id,
+                suggestion=paper.label,
+                status="decided",
+                decision=label,
+                decided_by="clerk1",
+                options=[label, str(paper.label)],
+            )
+        )
+        s.commit()
+        return doc.id
+
+
+def test_a_contradicted_decision_gets_one_second_look(
+    karlsruhe: Subset, tmp_path: Path, tenants_dir: Path, engine: Engine
+) -> None:
+    tenant = _tenant(karlsruhe, tmp_path, tenants_dir)
+    mirror_tenant(engine, tenant)
+    inquiries = [
+        d
+        for d in karlsruhe.unseen
+        if d.label == "Anfrage" and "ANFRAGE" in " ".join(d.text[:300].split())
+    ]
+    slip = _decided(engine, inquiries[0], "Haushalt", "a" * 64)  # a slip of the mouse
+    right = _decided(engine, inquiries[1], "Anfrage", "b" * 64)
+    storage = TenantStorage(tmp_path / "home", "musterstadt")
+
+    with tenant_session(engine, "musterstadt") as s:
+        first = train_tenant_model(s, storage, tenant, "run-1")
+        assert first.from_clerks == 2 and first.second_looks == 1
+        assert first.doubtful_labels.get("clerks") == 1
+        [item] = list_reviews(s)
+        assert item["document_sha256"] == "a" * 64 and item["suggestion"] == "Anfrage"
+        assert "„Haushalt“" in item["reasons"][0] and first.model_version in item["reasons"][0]
+        assert set(item["options"]) == set(karlsruhe.labels)
+        event = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "second_look_requested")
+        ).one()
+        assert event.document_sha256 == "a" * 64 and event.details["decision"] == "Haushalt"
+        assert s.scalar(select(Classification.label).where(Classification.document_id == right))
+
+        again = train_tenant_model(s, storage, tenant, "run-2", force=True)
+        assert again.second_looks == 0  # the first one is still open
+        assert len(list_reviews(s)) == 1
+
+        decide(s, item["id"], "Anfrage", "clerk2")
+        third = train_tenant_model(s, storage, tenant, "run-3", force=True)
+        assert third.second_looks == 0 and not list_reviews(s)
+        assert third.doubtful_labels.get("clerks") is None  # corrected: nothing to doubt
+        label = s.scalar(select(Classification.label).where(Classification.document_id == slip))
+        assert label == "Anfrage"
+
+
+def test_a_confirmed_second_decision_is_final(
+    karlsruhe: Subset, tmp_path: Path, tenants_dir: Path, engine: Engine
+) -> None:
+    tenant = _tenant(karlsruhe, tmp_path, tenants_dir)
+    mirror_tenant(engine, tenant)
+    paper = next(
+        d
+        for d in karlsruhe.unseen
+        if d.label == "Anfrage" and "ANFRAGE" in " ".join(d.text[:300].split())
+    )
+    _decided(engine, paper, "Haushalt", "c" * 64)
+    storage = TenantStorage(tmp_path / "home", "musterstadt")
+    with tenant_session(engine, "musterstadt") as s:
+        s.add(
+            ReviewItem(
+                kind=KIND,
+                subject_id=s.scalars(select(Document.id)).one(),
+                suggestion="Anfrage",
+                status="decided",
+                decision="Haushalt",
+                decided_by="clerk2",
+                options=["Anfrage", "Haushalt"],
+            )
+        )  # looked at twice already
+        s.commit()
+        summary = train_tenant_model(s, storage, tenant, None)
+        assert summary.doubtful_labels.get("clerks") == 1  # doubted all the same
+        assert summary.second_looks == 0 and not list_reviews(s)
