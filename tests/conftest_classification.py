@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from connectors.catalogue import load_tenant
 from connectors.trained_model import LabelledDocument, TrainedModel, load_documents, train
 from connectors.trained_model import save_model as save
+from models.tenant import Label, Tenant
 from tests.conftest import FIXTURES
 
 KARLSRUHE = FIXTURES / "classification" / "karlsruhe-papers.jsonl.gz"
@@ -105,3 +107,24 @@ def write_jsonl(path: Path, docs: list[LabelledDocument], *, zipped: bool = Fals
     ).encode("utf-8")
     path.write_bytes(gzip.compress(lines) if zipped else lines)
     return path
+
+
+def karlsruhe_tenant(
+    subset: Subset, folder: Path, tenants_dir: Path, *, threshold: float | None = None
+) -> Tenant:
+    """Musterstadt with the subset's first 400 training papers as its shipped history.
+
+    Karlsruhe's paper types become its labels; `threshold` its own auto-accept threshold.
+    """
+    history = write_jsonl(folder / "history.jsonl.gz", subset.train[:400], zipped=True)
+    base = load_tenant("musterstadt", tenants_dir)
+    assert base.classification is not None
+    config = base.classification.model_copy(
+        update={
+            "seed_data": history,
+            "form_labels": {},
+            "trained_threshold": threshold,
+            "labels": [Label(name=n, description=n) for n in sorted(set(subset.labels))],
+        }
+    )
+    return base.model_copy(update={"classification": config})

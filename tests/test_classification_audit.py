@@ -12,7 +12,6 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from app.classify_cli import classify_app
-from connectors.catalogue import load_tenant
 from connectors.database import tenant_session
 from connectors.storage import TenantStorage
 from connectors.trained_model import (
@@ -22,12 +21,12 @@ from connectors.trained_model import (
     train_with_out_of_fold,
 )
 from models.db import AuditEvent
-from models.tenant import Label
 from tasks.classification.training import train_tenant_model
 from tasks.tenant_row import mirror_tenant
 from tests.conftest_classification import (  # noqa: F401  (the fixtures register by import)
     Subset,
     karlsruhe_fixture,
+    karlsruhe_tenant,
     write_jsonl,
 )
 
@@ -132,17 +131,9 @@ def test_retraining_counts_doubtful_labels_per_source(
     karlsruhe: Subset, tmp_path: Path, tenants_dir: Path, engine: Engine
 ) -> None:
     docs = karlsruhe.train[:400]
-    history = write_jsonl(tmp_path / "history.jsonl.gz", docs, zipped=True)
-    base = load_tenant("musterstadt", tenants_dir)
-    assert base.classification is not None
-    config = base.classification.model_copy(
-        update={
-            "seed_data": history,
-            "form_labels": {},
-            "labels": [Label(name=n, description=n) for n in sorted(set(karlsruhe.labels))],
-        }
-    )
-    tenant = base.model_copy(update={"classification": config})
+    tenant = karlsruhe_tenant(karlsruhe, tmp_path, tenants_dir)
+    config = tenant.classification
+    assert config is not None
     mirror_tenant(engine, tenant)  # what the retrain flow does first
     storage = TenantStorage(tmp_path / "home", "musterstadt")
     with tenant_session(engine, "musterstadt") as session:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from connectors.catalogue import load_tenant
 from connectors.database import tenant_session
 from connectors.storage import TenantStorage
 from connectors.trained_model import LabelledDocument
@@ -18,31 +17,14 @@ from models.db import (
     DocumentText,
     ReviewItem,
 )
-from models.tenant import Label, Tenant
 from tasks.classification.review import KIND, decide, list_reviews
 from tasks.classification.training import train_tenant_model
 from tasks.tenant_row import mirror_tenant
 from tests.conftest_classification import (  # noqa: F401  (the fixtures register by import)
     Subset,
     karlsruhe_fixture,
-    write_jsonl,
+    karlsruhe_tenant,
 )
-
-
-def _tenant(karlsruhe: Subset, tmp_path: Path, tenants_dir: Path) -> Tenant:
-    """Musterstadt with 400 real council papers as history and Karlsruhe's paper types."""
-    history = write_jsonl(tmp_path / "history.jsonl.gz", karlsruhe.train[:400], zipped=True)
-    base = load_tenant("musterstadt", tenants_dir)
-    assert base.classification is not None
-    config = base.classification.model_copy(
-        update={
-            "seed_data": history,
-            "form_labels": {},
-            "trained_threshold": 0.6,
-            "labels": [Label(name=n, description=n) for n in sorted(set(karlsruhe.labels))],
-        }
-    )
-    return base.model_copy(update={"classification": config})
 
 
 def _decided(engine: Engine, paper: LabelledDocument, label: str, sha: str) -> int:
@@ -85,7 +67,7 @@ def _decided(engine: Engine, paper: LabelledDocument, label: str, sha: str) -> i
 def test_a_contradicted_decision_gets_one_second_look(
     karlsruhe: Subset, tmp_path: Path, tenants_dir: Path, engine: Engine
 ) -> None:
-    tenant = _tenant(karlsruhe, tmp_path, tenants_dir)
+    tenant = karlsruhe_tenant(karlsruhe, tmp_path, tenants_dir, threshold=0.6)
     mirror_tenant(engine, tenant)
     inquiries = [
         d
@@ -125,7 +107,7 @@ def test_a_contradicted_decision_gets_one_second_look(
 def test_a_confirmed_second_decision_is_final(
     karlsruhe: Subset, tmp_path: Path, tenants_dir: Path, engine: Engine
 ) -> None:
-    tenant = _tenant(karlsruhe, tmp_path, tenants_dir)
+    tenant = karlsruhe_tenant(karlsruhe, tmp_path, tenants_dir, threshold=0.6)
     mirror_tenant(engine, tenant)
     paper = next(
         d
