@@ -33,17 +33,32 @@ def request_second_looks(
 ) -> int:
     """Open a review for each doubted clerk's decision decided only once; returns how many.
 
-    Adds to the session's transaction (committed with the training's audit event).
+    Adds to the session's transaction (committed with the training's audit event); two
+    queries however many doubts, not two per doubt.
     """
+    decisions = {
+        doc_id: doubt
+        for doubt in doubts
+        if examples.origins[doubt.index] == "clerks"
+        and (doc_id := examples.document_ids[doubt.index]) is not None
+    }
+    if not decisions:
+        return 0
+    reviews: dict[int, list[str]] = {}
+    for subject, status in session.execute(
+        select(ReviewItem.subject_id, ReviewItem.status).where(
+            ReviewItem.kind == KIND, ReviewItem.subject_id.in_(sorted(decisions))
+        )
+    ):
+        reviews.setdefault(subject, []).append(status)
+    hashes = dict(
+        session.execute(select(Document.id, Document.sha256).where(Document.id.in_(decisions)))
+        .tuples()
+        .all()
+    )
     opened = 0
-    for doubt in doubts:
-        doc_id = examples.document_ids[doubt.index]
-        if examples.origins[doubt.index] != "clerks" or doc_id is None:
-            continue
-        reviews = session.scalars(
-            select(ReviewItem).where(ReviewItem.kind == KIND, ReviewItem.subject_id == doc_id)
-        ).all()
-        if len(reviews) != 1 or reviews[0].status != "decided":
+    for doc_id, doubt in decisions.items():
+        if reviews.get(doc_id) != ["decided"]:
             continue  # still open, or already looked at twice
         reason = (
             f"Zweite Prüfung: entschieden war „{doubt.label}“, das neue Modell "
@@ -61,7 +76,7 @@ def request_second_looks(
             session,
             "second_look_requested",
             actor="flow:retrain",
-            sha256=session.get_one(Document, doc_id).sha256,
+            sha256=hashes[doc_id],
             flow_run_id=flow_run_id,
             model_version=model_version,
             decision=doubt.label,

@@ -6,6 +6,7 @@ both outrank the shipped history; each document counts once.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -21,7 +22,6 @@ class TrainingSet:
 
     texts: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
-    sources: dict[str, int] = field(default_factory=dict)
     origins: list[str] = field(default_factory=list)
     """The source of each example, in order ("clerks", "cases", "history")."""
     document_ids: list[int | None] = field(default_factory=list)
@@ -33,7 +33,11 @@ class TrainingSet:
         self.labels.append(label)
         self.origins.append(source)
         self.document_ids.append(document_id)
-        self.sources[source] = self.sources.get(source, 0) + 1
+
+    @property
+    def sources(self) -> Counter[str]:
+        """How many examples came from each source."""
+        return Counter(self.origins)
 
 
 def from_database(session: TenantSession, config: ClassificationConfig) -> TrainingSet:
