@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -71,11 +72,11 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def login(client: TestClient, tenant: str, username: str, password: str) -> httpx.Response:
+def login(client: TestClient, tenant: str, username: str, password: str) -> httpx2.Response:
     """Fill in and send the login form."""
     page = client.get("/anmelden")
     assert page.status_code == 200
-    response: httpx.Response = client.post(
+    response: httpx2.Response = client.post(
         "/anmelden",
         data={
             "csrf_token": csrf_of(page.text),
