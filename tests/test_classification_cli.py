@@ -67,11 +67,13 @@ def test_hybrid_backend_uses_the_ollama_factory(
     saved_model: Saved, karlsruhe: Subset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     asked: list[Taxonomy] = []
+    shown: list[str] = []
 
     class Unsure:
         name = "ollama"
 
         def classify(self, texts: Sequence[str]) -> list[Prediction]:
+            shown.extend(texts)
             return [
                 Prediction(label="Anfrage", candidate="Anfrage", confidence=0.1, backend="ollama")
                 for _ in texts
@@ -85,10 +87,16 @@ def test_hybrid_backend_uses_the_ollama_factory(
     data = write_jsonl(tmp_path / "unseen.jsonl", karlsruhe.unseen)
     args = ["--model", str(saved_model.folder), "--data", str(data), "--backend", "hybrid"]
     report = json.loads(_run("evaluate", *args, "--json"))
-    assert report["backend"] == "hybrid"
-    assert asked and asked[0].names == saved_model.model.labels
+    assert report["backend"] == "hybrid" and report["documents"] == len(karlsruhe.unseen)
+    assert len(asked) == 1 and asked[0].names == saved_model.model.labels
+    shown.clear()
     rows = [json.loads(line) for line in _run("predict", *args).splitlines()]
-    assert {r["backend"] for r in rows} <= {"trained", "hybrid"}
+    assert len(asked) == 2 and len(rows) == len(karlsruhe.unseen)
+    # The unsure LLM overrules nothing: below the threshold each paper goes to a clerk.
+    unsure = [r for r in rows if r["backend"] == "hybrid"]
+    assert unsure and all(r["label"] is None for r in unsure)
+    assert {r["backend"] for r in rows} == {"trained", "hybrid"}
+    assert len(shown) == len(unsure)  # exactly the papers below the threshold were asked
 
 
 def test_errors_are_one_json_document(saved_model: Saved, tmp_path: Path) -> None:

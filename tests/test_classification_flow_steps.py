@@ -116,7 +116,10 @@ def test_classify_records_labels_reviews_and_ocr(filled: Path) -> None:
             assert {a.actor for a in audits} == {"user:ab", "user:cd"}
             assert audits[0].details["model_version"] == "test-1"
         # another municipality cannot decide Musterstadt's items, whatever id it types
-        with tenant_session(ctx.engine, "nebenan") as other, pytest.raises(ReviewError):
+        with (
+            tenant_session(ctx.engine, "nebenan") as other,
+            pytest.raises(ReviewError, match="gibt es nicht"),
+        ):
             decide(other, reviews[3]["id"], "Gewerbe", "xy")
         ctx.engine.dispose()
 

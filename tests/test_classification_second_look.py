@@ -102,7 +102,8 @@ def test_a_contradicted_decision_gets_one_second_look(
             select(AuditEvent).where(AuditEvent.action == "second_look_requested")
         ).one()
         assert event.document_sha256 == "a" * 64 and event.details["decision"] == "Haushalt"
-        assert s.scalar(select(Classification.label).where(Classification.document_id == right))
+        kept = select(Classification.label).where(Classification.document_id == right)
+        assert s.scalar(kept) == "Anfrage"  # the clerk's agreed decision stands
 
         again = train_tenant_model(s, storage, tenant, "run-2", force=True)
         assert again.second_looks == 0  # the first one is still open

@@ -86,18 +86,23 @@ def test_timeout_ends_in_a_clear_error(fake_ollama: FakeOllama, classifier: Any)
 
 
 def test_timeout_then_answer_is_retried(fake_ollama: FakeOllama, classifier: Any) -> None:
-    fake_ollama.enqueue(answer("Anfrage", delay_s=2.0), answer("Anfrage"))
+    fake_ollama.enqueue(answer("Antrag", delay_s=2.0), answer("Anfrage"))
+    started = time.monotonic()
     [prediction] = classifier(fake_ollama.url, timeout_s=0.3).classify(["Eine Anfrage"])
 
-    assert prediction.label == "Anfrage"
+    assert prediction.label == "Anfrage"  # the second answer: the slow first was given up
+    assert len(fake_ollama.chats) == 2
+    assert time.monotonic() - started < 1.5
 
 
 def test_refused_connection_is_retried_then_named(classifier: Any) -> None:
     host = f"http://127.0.0.1:{closed_port()}"
-    ollama = classifier(host, max_retries=2)
+    ollama = classifier(host, max_retries=2, backoff_s=0.2, backoff_max_s=1.0)
 
+    started = time.monotonic()
     with pytest.raises(ClassificationError, match=r"3 Versuche.*connection refused"):
         ollama.classify(["Ein Antrag"])
+    assert time.monotonic() - started >= 0.2 + 0.4  # a refusal is instant: two backoffs waited
     status = ollama.check()
     assert not status
     assert "antwortet nicht" in status.detail
@@ -108,7 +113,7 @@ def test_a_failure_mid_batch_raises_for_the_caller(
 ) -> None:
     fake_ollama.enqueue(answer("Antrag"), *[error(500, "boom")] * 3)
 
-    with pytest.raises(ClassificationError):
+    with pytest.raises(ClassificationError, match=r"3 Versuche.*HTTP 500"):
         classifier(fake_ollama.url, max_retries=2).classify(["eins", "zwei"])
 
     assert len(fake_ollama.chats) == 4
