@@ -36,7 +36,8 @@ def run_command(
         typer.echo(
             f"{summary.documents} Dokumente klassifiziert ({summary.backend}): "
             f"{summary.auto} automatisch, {summary.review} zur Prüfung, "
-            f"{summary.needs_ocr} brauchen OCR, {summary.failed} nicht beantwortet"
+            f"{summary.needs_ocr} brauchen OCR, {summary.unreadable} nicht lesbar, "
+            f"{summary.failed} nicht beantwortet"
         )
 
 
@@ -49,21 +50,28 @@ def retrain_command(
     ] = False,
 ) -> None:
     """Das Modell der Gemeinde neu trainieren (Bestand, Vorgänge, Entscheidungen)."""
+    from app.cli_output import fail
+    from connectors.storage import PathEscapeError
     from flows.retrain import retrain
 
-    summary = retrain(tenant=tenant, force=force)
+    try:
+        summary = retrain(tenant=tenant, force=force)
+    except (ValueError, LookupError, PathEscapeError) as exc:  # e.g. a missing history file
+        fail(str(exc), as_json)  # the operator's mistake, said in one line, not a traceback
     data = summary.model_dump(mode="json")
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        from tasks.classification.tasks import SOURCE_NAMES
+        from tasks.classification.tasks import HISTORY_SKIPPED, SOURCE_NAMES
 
         doubts = ", ".join(
             f"{SOURCE_NAMES.get(k, k)} {v}" for k, v in summary.doubtful_labels.items()
         )
+        skipped = summary.history_skipped
         typer.echo(
             f"Modell {summary.model_version or '-'}: {summary.examples} Beispiele"
             + (f" (übersprungen: {summary.skipped_reason})" if summary.skipped_reason else "")
+            + (f"; {skipped} {HISTORY_SKIPPED}" if skipped else "")
             + (f"; zweifelhafte Beschriftungen: {doubts}" if doubts else "")
             + (f"; zur zweiten Prüfung: {summary.second_looks}" if summary.second_looks else "")
         )

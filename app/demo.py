@@ -125,7 +125,7 @@ def run_demo(port: int, web_port: int = 8400) -> int:
         print(
             f"\nKlassifikation: {klass['documents']} Dokumente, Verfahren: {klass['backend']}\n"
             f"  automatisch zugeordnet: {klass['auto']}, zur Prüfung: {klass['review']}, "
-            f"OCR nötig: {klass['needs_ocr']}\n"
+            f"OCR nötig: {klass['needs_ocr']}, nicht lesbar: {klass['unreadable']}\n"
             f"  Prüfaufträge: .venv/bin/amtsflow review list --tenant {TENANT}"
         )
     else:

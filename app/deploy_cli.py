@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from app.cli_output import JsonOpt, emit, fail
 from models.deployment import SECRET_PURPOSES
@@ -52,6 +53,17 @@ def validate_catalogue(tenants_dir: Path | None, as_json: bool) -> int:
     return 1 if check.errors else 0
 
 
+def _setting_errors(exc: ValidationError) -> str:
+    """Each error with the variable to fix, not pydantic's field name and URL."""
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][0]).upper() if error["loc"] else "?"
+        if not name.startswith(("OLLAMA_", "AMTSFLOW_")):
+            name = f"AMTSFLOW_OLLAMA_{name}"
+        parts.append(f"{name}: {error['msg']}")
+    return "; ".join(parts)
+
+
 def deploy_command(
     tenants_dir: TenantsOpt = None,
     project_dir: Annotated[
@@ -73,6 +85,17 @@ def deploy_command(
             help="Auch Bereitstellungen von Gemeinden ohne Datei im Ordner entfernen",
         ),
     ] = False,
+    ollama_slots: Annotated[
+        int | None,
+        typer.Option(
+            "--ollama-slots",
+            min=1,
+            max=64,
+            help="Plätze der globalen Gleichzeitigkeitsgrenze 'ollama': so viele Anfragen "
+            "aller Gemeinden an den gemeinsamen Ollama-Server gleichzeitig "
+            "(Standard: AMTSFLOW_OLLAMA_SLOTS, sonst 2)",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Alle Abläufe aller Gemeinden auf dem Prefect-Server (PREFECT_API_URL) bereitstellen."""
@@ -96,8 +119,15 @@ def deploy_command(
             typer.echo(f"Fehler  {p.file}: {p.field}: {p.message}", err=True)
         typer.echo("Nichts bereitgestellt: erst die Fehler beheben.", err=True)
         raise typer.Exit(1)
+    from connectors.ollama import OLLAMA_LIMIT, OllamaSettings
     from connectors.prefect_api import sync_deployments
 
+    slots = ollama_slots
+    if slots is None:
+        try:
+            slots = OllamaSettings().slots
+        except ValidationError as exc:  # e.g. AMTSFLOW_OLLAMA_SLOTS=0: say so, change nothing
+            fail(f"Ollama-Einstellungen ungültig: {_setting_errors(exc)}", as_json)
     report = asyncio.run(
         sync_deployments(
             check.planned,
@@ -108,6 +138,7 @@ def deploy_command(
             force=force,
             tenants=[t.slug for t in check.tenants],
             remove_missing_tenants=remove_missing_tenants,
+            concurrency_limits={OLLAMA_LIMIT: slots},
         )
     )
     data = report.as_dict()
@@ -120,6 +151,10 @@ def deploy_command(
         f"{len(report.unchanged)} unverändert, {len(report.removed)} entfernt "
         f"({report.seconds:.1f} s)"
     )
+    limits = [f"neu {x}" for x in report.limits_created]
+    limits += [f"geändert {x}" for x in report.limits_updated]
+    if limits:
+        human += f"\nGlobale Gleichzeitigkeitsgrenzen: {', '.join(limits)}"
     human += "".join(f"\nKonflikt (fremde Bereitstellung): {c}" for c in report.conflicts)
     if report.orphaned:
         human += (

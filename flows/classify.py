@@ -11,7 +11,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from connectors.documents import ParserPool
-from models.classification import ClassifySummary
+from models.classification import ClassificationError, ClassifySummary
 from models.parameter_field import TenantSlug, parameter
 from models.settings import Settings
 from tasks.classification.run import pending_documents
@@ -72,10 +72,20 @@ def classify(
         auto=counts["auto"],
         review=counts["review"],
         needs_ocr=counts["needs_ocr"],
+        unreadable=counts["unreadable"],
         failed=counts["failed"],
         by_label={k[6:]: v for k, v in sorted(counts.items()) if k.startswith("label:")},
         by_backend={k[8:]: v for k, v in sorted(counts.items()) if k.startswith("backend:")},
         seconds=round(time.perf_counter() - started, 3),
     )
     publish_classify_summary(summary)
+    errors = {k[6:]: v for k, v in counts.items() if k.startswith("error:")}
+    if errors:
+        for where, batches in errors.items():
+            logger.error("%d Stapel abgebrochen: %s", batches, where)
+        raise ClassificationError(
+            f"{sum(errors.values())} Stapel mit internem Fehler ({', '.join(errors)}); "
+            "ihre Dokumente sind als nicht beantwortet vermerkt, der nächste Lauf "
+            "versucht es erneut"
+        )
     return summary

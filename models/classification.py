@@ -78,6 +78,7 @@ class ClassifySummary(BaseModel):
     auto: int = 0
     review: int = 0
     needs_ocr: int = 0
+    unreadable: int = 0
     failed: int = 0
     by_label: dict[str, int] = Field(default_factory=dict)
     by_backend: dict[str, int] = Field(default_factory=dict)
@@ -93,6 +94,11 @@ class TrainSummary(BaseModel):
     from_clerks: int = 0
     from_cases: int = 0
     from_history: int = 0
+    history_skipped: int = Field(
+        default=0,
+        description="shipped history lines left out because their label is not in the "
+        "municipality's list (a renamed label, an export from another system)",
+    )
     labels: dict[str, int] = Field(default_factory=dict)
     training_set_sha256: str | None = None
     metrics: dict[str, float] = Field(default_factory=dict)

@@ -191,6 +191,7 @@ class ClassificationStatus:
     CONFIRMED = "confirmed"  # a clerk confirmed the suggestion
     CORRECTED = "corrected"  # a clerk chose another label
     NEEDS_OCR = "needs_ocr"  # no text layer: not classified from nothing
+    UNREADABLE = "unreadable"  # the parser could not read it (damaged, encrypted, ...)
     FAILED = "failed"  # no backend could answer (e.g. Ollama down); retried next run
     DECIDED = frozenset({CONFIRMED, CORRECTED})
 

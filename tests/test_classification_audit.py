@@ -15,12 +15,14 @@ from app.classify_cli import classify_app
 from connectors.database import tenant_session
 from connectors.storage import TenantStorage
 from connectors.trained_model import (
+    DatasetError,
     LabelledDocument,
     doubtful_labels,
     train,
     train_with_out_of_fold,
 )
 from models.db import AuditEvent
+from tasks.classification.model_store import current_model_dir
 from tasks.classification.training import train_tenant_model
 from tasks.tenant_row import mirror_tenant
 from tests.conftest_classification import (  # noqa: F401  (the fixtures register by import)
@@ -156,3 +158,46 @@ def test_retraining_counts_doubtful_labels_per_source(
         again = train_tenant_model(session, storage, lenient, None, force=True)
     more = doubtful_labels(labels, out_of_fold, model.labels, 0.6)
     assert again.doubtful_labels == {"history": len(more)} and len(more) > len(expected)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_retraining_counts_history_outside_the_list_and_needs_its_history_file(
+    karlsruhe: Subset, tmp_path: Path, tenants_dir: Path, engine: Engine
+) -> None:
+    tenant = karlsruhe_tenant(karlsruhe, tmp_path, tenants_dir)
+    config = tenant.classification
+    assert config is not None
+    mirror_tenant(engine, tenant)
+    storage = TenantStorage(tmp_path / "home", "musterstadt")
+
+    # Haushalt is no longer in the list: its history lines are left out, and counted
+    kept = [label for label in config.labels if label.name != "Haushalt"]
+    narrower = tenant.model_copy(
+        update={"classification": config.model_copy(update={"labels": kept})}
+    )
+    dropped = sum(d.label == "Haushalt" for d in karlsruhe.train[:400])
+    with tenant_session(engine, "musterstadt") as session:
+        summary = train_tenant_model(session, storage, narrower, None)
+    assert summary.history_skipped == dropped > 0
+    assert summary.from_history == summary.examples == 400 - dropped
+    assert "Haushalt" not in summary.labels and summary.model_version
+
+    # the history file it names is gone, or damaged: no training without it
+    gone = tmp_path / "verschoben.jsonl.gz"
+    damaged = tmp_path / "kaputt.jsonl"
+    damaged.write_text("kein JSON\n", encoding="utf-8")
+    for seed, message in [
+        (gone, f"Gemeinde musterstadt: die eingetragene Bestandsdatei (seed_data) {gone} fehlt"),
+        (damaged, f"Gemeinde musterstadt: Bestandsdatei (seed_data): {damaged}, Zeile 1: "),
+    ]:
+        moved = tenant.model_copy(
+            update={"classification": config.model_copy(update={"seed_data": seed})}
+        )
+        with (
+            tenant_session(engine, "musterstadt") as session,
+            pytest.raises(DatasetError) as caught,
+        ):
+            train_tenant_model(session, storage, moved, None, force=True)
+        assert str(caught.value).startswith(message)
+    current = current_model_dir(storage)
+    assert current is not None and current.name == summary.model_version  # the model stays

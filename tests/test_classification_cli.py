@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+)
 from typer.testing import CliRunner
 
+import app.classify_flows_cli  # noqa: F401  (registers run and retrain)
 from app.classify_cli import classify_app
+from connectors.trained_model import load_documents
+from flows.retrain import retrain
 from models.classification import Prediction, Taxonomy
+from tests.conftest import SAMPLE_INBOX
 from tests.conftest_classification import (  # noqa: F401  (the fixtures register by import)
     Saved,
     Subset,
@@ -118,3 +131,47 @@ def test_mounts_as_a_sub_command() -> None:
     app.add_typer(classify_app, name="classify")
     result = runner.invoke(app, ["classify", "--help"])
     assert result.exit_code == 0 and "evaluate" in result.stdout
+
+
+def _training_artifact(flow_run_id: object) -> Any:
+    async def read() -> list[Any]:
+        async with get_client() as client:
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=["training-musterstadt"]),
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
+                )
+            )
+
+    [artifact] = asyncio.run(read())
+    return artifact
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_retraining_shows_history_it_left_out_and_stops_without_its_file(
+    prefect_api: str, amtsflow_env: Path, tenants_dir: Path, tmp_path: Path
+) -> None:
+    shipped = load_documents(SAMPLE_INBOX.parent / "history.jsonl.gz")
+    foreign = [dataclasses.replace(d, label="Bauantrag") for d in shipped[:7]]  # not in the list
+    history = write_jsonl(tmp_path / "history.jsonl", [*shipped, *foreign])
+    yaml = tenants_dir / "musterstadt.yaml"
+    text = yaml.read_text(encoding="utf-8")
+    yaml.write_text(text.replace(str(SAMPLE_INBOX.parent / "history.jsonl.gz"), str(history)))
+
+    result = CliRunner().invoke(classify_app, ["retrain", "--tenant", "musterstadt"])
+    assert result.exit_code == 0, result.output
+    assert "; 7 Bestandszeilen mit Kategorie außerhalb der Liste (nicht genutzt)" in result.stdout
+    state = retrain(tenant="musterstadt", return_state=True)  # unchanged data: kept, counted
+    summary = state.result()
+    assert summary.history_skipped == 7 and summary.from_history == len(shipped)
+    artifact = _training_artifact(state.state_details.flow_run_id)
+    rows = {row["Kennzahl"]: row["Wert"] for row in json.loads(artifact.data)}
+    assert rows["Bestandszeilen mit Kategorie außerhalb der Liste (nicht genutzt)"] == 7
+    assert f"{len(shipped)} aus dem Bestand); 7 Bestandszeilen" in artifact.description
+
+    history.unlink()
+    result = CliRunner().invoke(classify_app, ["retrain", "--tenant", "musterstadt", "--json"])
+    assert result.exit_code == 2
+    error = f"Gemeinde musterstadt: die eingetragene Bestandsdatei (seed_data) {history} fehlt"
+    assert json.loads(result.stdout) == {"error": error}
+    assert result.stderr == f"Fehler: {error}\n"

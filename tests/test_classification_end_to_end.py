@@ -11,7 +11,7 @@ from connectors.database import make_engine, tenant_session
 from flows.classify import classify
 from flows.intake import intake
 from flows.retrain import retrain
-from models.db import AuditEvent, Classification
+from models.db import AuditEvent, Classification, ClassificationStatus
 from models.settings import Settings
 from tasks.classification.review import decide, list_reviews
 from tests.conftest_ollama import fake_ollama_fixture  # noqa: F401
@@ -30,10 +30,13 @@ def test_decision_feeds_the_next_training(
     intake(tenant="musterstadt")
     summary = classify(tenant="musterstadt")
     assert summary.backend.startswith("hybrid") and "Ollama qwen" in summary.backend
-    assert summary.documents == 15 and summary.auto + summary.review == 15
+    assert summary.documents == 15 and summary.unreadable == 2  # damaged, encrypted
+    assert summary.auto + summary.review + summary.unreadable == 15
     engine = make_engine(Settings().effective_database_url)
     with tenant_session(engine, "musterstadt") as s:
-        rows = s.scalars(select(Classification)).all()
+        everything = s.scalars(select(Classification)).all()
+        rows = [r for r in everything if r.status != ClassificationStatus.UNREADABLE]
+        assert {r.backend for r in everything if r not in rows} == {"none"}
         assert {r.backend for r in rows} <= {"trained", "hybrid", "ollama"}
         assert all(r.model_version for r in rows), [(r.backend, r.model_version) for r in rows]
         reviews = list_reviews(s)

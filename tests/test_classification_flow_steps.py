@@ -19,10 +19,23 @@ from connectors.documents import ParserPool
 from connectors.storage import TenantStorage
 from flows.intake import intake
 from models.classification import ClassificationError, Prediction
-from models.db import AuditEvent, Classification, ClassificationStatus, ReviewItem
+from models.db import (
+    AuditEvent,
+    Classification,
+    ClassificationStatus,
+    Document,
+    DocumentText,
+    QuarantineEntry,
+    ReviewItem,
+)
 from models.settings import Settings
 from tasks.classification.review import ReviewError, decide, list_reviews
-from tasks.classification.run import ClassifyContext, classify_batch, pending_documents
+from tasks.classification.run import (
+    ClassifyContext,
+    classify_batch,
+    classify_batch_guarded,
+    pending_documents,
+)
 from tests.conftest import DOCUMENTS, SAMPLE_INBOX
 
 OPTIONS = ["Gewerbe", "Steuern und Abgaben", "Straßen und Verkehrsflächen", "Sonstiges"]
@@ -35,11 +48,14 @@ class FakeClassifier:
 
     def __init__(self) -> None:
         self.fail = False
+        self.broken: Exception | None = None
         self.seen: list[str] = []
 
     def classify(self, texts: Sequence[str]) -> list[Prediction]:
         if self.fail:
             raise ClassificationError("Ollama antwortet nicht")
+        if self.broken is not None:
+            raise self.broken
         self.seen += texts
         return [
             Prediction(label="Gewerbe", candidate="Gewerbe", confidence=0.99, backend="fake")
@@ -88,7 +104,8 @@ def test_classify_records_labels_reviews_and_ocr(filled: Path) -> None:
         fake.fail = True
         failed = classify_batch(ctx, docs)
         assert failed[ClassificationStatus.FAILED] > 0  # nothing guessed when the backend is down
-        assert len(pending_documents(ctx, 1000)) == len(docs) - failed["needs_ocr"]
+        not_classifiable = failed["needs_ocr"] + failed["unreadable"]
+        assert len(pending_documents(ctx, 1000)) == len(docs) - not_classifiable
         fake.fail = False
         counts = classify_batch(ctx, pending_documents(ctx, 1000))
         assert counts[ClassificationStatus.AUTO] >= 2 and counts[ClassificationStatus.REVIEW] >= 5
@@ -121,6 +138,60 @@ def test_classify_records_labels_reviews_and_ocr(filled: Path) -> None:
             pytest.raises(ReviewError, match="gibt es nicht"),
         ):
             decide(other, reviews[3]["id"], "Gewerbe", "xy")
+        ctx.engine.dispose()
+
+
+def test_unreadable_documents_are_not_classified_from_nothing(filled: Path) -> None:
+    """The sample inbox's damaged and encrypted PDFs: the intake's reason, no label.
+
+    (Its empty file has no kind, so it is not among the documents to classify at all.)
+    """
+    fake = FakeClassifier()
+    with ParserPool(workers=1) as pool:
+        ctx = _ctx(fake, pool)
+        counts = classify_batch(ctx, pending_documents(ctx, 1000))
+        assert counts[ClassificationStatus.UNREADABLE] == 2
+        assert "" not in fake.seen  # the classifier never got an empty text
+        with ctx.session() as s:
+            rows = s.execute(
+                select(Classification, QuarantineEntry)
+                .join(QuarantineEntry, QuarantineEntry.document_id == Classification.document_id)
+                .where(Classification.status == ClassificationStatus.UNREADABLE)
+            ).all()
+            assert {q.reason_code for _, q in rows} == {"parse_damaged", "parse_encrypted"}
+            for row, quarantined in rows:
+                assert row.label is None and row.suggestion is None and row.backend == "none"
+                assert row.reasons == [quarantined.reason]
+            unreadable = [row.document_id for row, _ in rows]
+            cached = select(DocumentText).where(DocumentText.document_id.in_(unreadable))
+            assert s.scalars(cached).all() == []  # a passing failure is not their text
+        assert pending_documents(ctx, 1000) == []  # recorded, not tried every night
+        ctx.engine.dispose()
+
+
+def test_a_batch_that_breaks_parks_its_documents_for_the_next_run(filled: Path) -> None:
+    fake = FakeClassifier()
+    fake.broken = KeyError("Sachbearbeiterin Erika Mustermann")  # a message with personal data
+    with ParserPool(workers=1) as pool:
+        ctx = _ctx(fake, pool)
+        docs = pending_documents(ctx, 1000)
+        counts = classify_batch_guarded(ctx, docs)
+        [(key, batches)] = [(k, v) for k, v in counts.items() if k.startswith("error:")]
+        assert batches == 1 and key.startswith("error:KeyError at test_classification_flow")
+        assert "Mustermann" not in key
+        with ctx.session() as s:
+            failed = s.scalars(
+                select(Classification).where(Classification.status == ClassificationStatus.FAILED)
+            ).all()
+            assert len(failed) == counts[ClassificationStatus.FAILED] == len(docs)
+            assert all(r.reasons == [failed[0].reasons[0]] for r in failed)
+            assert "KeyError" in failed[0].reasons[0] and "Mustermann" not in failed[0].reasons[0]
+            assert s.scalar(select(Document.id).where(Document.id == docs[0][0])) is not None
+        assert pending_documents(ctx, 1000) == docs  # the next run tries every one again
+        fake.broken = None
+        counts = classify_batch_guarded(ctx, docs)
+        assert not [k for k in counts if k.startswith("error:")]
+        assert counts[ClassificationStatus.AUTO] + counts[ClassificationStatus.REVIEW] >= 11
         ctx.engine.dispose()
 
 

@@ -1,20 +1,45 @@
-"""The hybrid policy with a fake LLM: agree, disagree, unsure, failing, absent."""
+"""The hybrid policy with a fake LLM: agree, disagree, unsure, failing, absent.
+
+And which trained model a municipality's run gets: none that it must not use.
+"""
 
 from __future__ import annotations
 
+import atexit
+import functools
+import logging
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
-from connectors.trained_model import TrainedClassifier
+from connectors.catalogue import load_tenant
+from connectors.database import tenant_session
+from connectors.documents import ParserPool
+from connectors.storage import PathEscapeError, TenantStorage
+from connectors.trained_model import TrainedClassifier, load_documents, save_model, train
+from flows.classify import classify
+from flows.retrain import retrain
 from models.classification import ClassificationError, Classifier, Prediction
+from models.settings import Settings
 from tasks.classification.hybrid import HybridClassifier
+from tasks.classification.model_store import activate, current_model_dir, models_root
+from tasks.classification.run import ClassifyContext
+from tasks.classification.setup import open_classify_context
+from tasks.classification.training import train_tenant_model
+from tasks.tenant_row import mirror_tenant
+from tests.conftest import ROOT
 from tests.conftest_classification import (  # noqa: F401  (the fixtures register by import)
     Saved,
     Subset,
     karlsruhe_fixture,
     saved_model_fixture,
 )
+from tests.conftest_ollama import fake_ollama_fixture  # noqa: F401
+from tests.fake_ollama import FakeOllama
 
 LABELS = ["Anfrage", "Antrag", "Beschlussvorlage"]
 
@@ -173,3 +198,187 @@ def test_with_the_real_model_only_unsure_papers_reach_the_llm(
             assert (result.label, result.backend) == ("Antrag", "ollama")
         else:
             assert result.label is None and "LLM widerspricht Modell" in result.reasons
+
+
+# Which trained model a municipality's run gets (tasks/classification/setup.py and
+# model_store.py): on real model folders, a real database and a fake Ollama on loopback.
+
+V1, V2, V3 = "20260101T000000Z", "20260102T000000Z", "20260103T000000Z"
+
+
+@functools.cache
+def _musterstadt_model() -> Path:
+    """A model of Musterstadt's own labels (its shipped history), saved once (~2 s)."""
+    docs = load_documents(ROOT / "samples" / "musterstadt" / "history.jsonl.gz")
+    model = train([d.classification_text() for d in docs], [str(d.label) for d in docs])
+    root = Path(tempfile.mkdtemp(prefix="amtsflow-musterstadt-model-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    save_model(model, root / "model")
+    return root / "model"
+
+
+def _install(storage: TenantStorage, source: Path, version: str) -> Path:
+    folder = Path(shutil.copytree(source, models_root(storage) / version))
+    activate(storage, version)
+    return folder
+
+
+def _open(backend: str) -> tuple[ClassifyContext, str]:
+    with ParserPool(workers=1) as pool:
+        ctx, described = open_classify_context(Settings(), "musterstadt", pool, backend, None)
+    ctx.engine.dispose()
+    return ctx, described
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "tasks.classification.setup" and r.levelno == logging.WARNING
+    ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_unusable_model_is_left_out_and_the_run_says_why(
+    amtsflow_env: Path,
+    tenants_dir: Path,
+    fake_ollama: FakeOllama,
+    saved_model: Saved,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    caplog.set_level(logging.WARNING, logger="tasks.classification.setup")
+    storage = TenantStorage(Settings().home, "musterstadt")
+
+    # Karlsruhe's paper types are none of Musterstadt's labels: it would file under them
+    _install(storage, saved_model.folder, V1)
+    ctx, described = _open("hybrid")
+    assert described.startswith("hybrid: trainiertes Modell nicht nutzbar: ")
+    assert "Beschlussvorlage" in described and described.endswith("+ Ollama qwen2.5:3b-instruct")
+    assert isinstance(ctx.classifier, HybridClassifier) and ctx.classifier.trained is None
+    assert ctx.model_version is None  # no label is recorded as this model's
+    [warning] = _warnings(caplog)
+    assert f"trainiertes Modell {V1} nicht nutzbar" in warning and "Kategorien" in warning
+
+    # Musterstadt's own model whose file no longer matches its checksum
+    caplog.clear()
+    model_file = _install(storage, _musterstadt_model(), V2) / "model.joblib"
+    model_file.write_bytes(model_file.read_bytes()[:-1] + b"\x00")
+    with pytest.raises(ClassificationError, match=r"nicht nutzbar: .*Prüfsumme"):
+        _open("trained")
+    [warning] = _warnings(caplog)
+    assert f"Modell {V2} nicht nutzbar" in warning and "Prüfsumme" in warning
+    history = load_documents(ROOT / "samples" / "musterstadt" / "history.jsonl.gz")
+    assert not any(d.text[:40] in warning for d in history)  # the reason, no document
+
+    # a model that lacks a label added since (no examples yet) is used all the same
+    caplog.clear()
+    yaml = tenants_dir / "musterstadt.yaml"
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8") + "    - name: Neu\n      description: neue Kategorie\n",
+        encoding="utf-8",
+    )
+    _install(storage, _musterstadt_model(), V3)
+    ctx, described = _open("hybrid")
+    assert described == "hybrid: trainiertes Modell + Ollama qwen2.5:3b-instruct"
+    assert ctx.model_version == V3 and _warnings(caplog) == []
+    assert isinstance(ctx.classifier, HybridClassifier)
+    assert isinstance(ctx.classifier.trained, TrainedClassifier)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_first_run_without_its_history_file_says_so(
+    amtsflow_env: Path,
+    tenants_dir: Path,
+    fake_ollama: FakeOllama,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    caplog.set_level(logging.WARNING, logger="tasks.classification.setup")
+    yaml, gone = tenants_dir / "musterstadt.yaml", tenants_dir / "verschoben.jsonl.gz"
+    shipped = str(ROOT / "samples" / "musterstadt" / "history.jsonl.gz")
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace(shipped, str(gone)), encoding="utf-8")
+    ctx, described = _open("hybrid")  # the LLM goes on; no model from half the examples
+    reason = f"Gemeinde musterstadt: die eingetragene Bestandsdatei (seed_data) {gone} fehlt"
+    assert described == f"hybrid: kein trainiertes Modell: {reason} + Ollama qwen2.5:3b-instruct"
+    assert ctx.model_version is None and _warnings(caplog) == [
+        f"Gemeinde musterstadt: kein trainiertes Modell: {reason}"
+    ]
+    assert current_model_dir(TenantStorage(Settings().home, "musterstadt")) is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_model_pointer_leading_out_of_the_municipality_loads_nothing(
+    amtsflow_env: Path,
+    engine: Engine,
+    tenants_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="tasks.classification.setup")
+    home = Settings().home
+    own, other = TenantStorage(home, "musterstadt"), TenantStorage(home, "nebenan")
+    theirs = _install(other, _musterstadt_model(), V1)  # one Musterstadt could load
+    pointer = models_root(own) / "current"
+
+    # a version folder that is a symlink into the other municipality's folder
+    (models_root(own) / V1).symlink_to(theirs, target_is_directory=True)
+    own.write_atomic(pointer, V1.encode())
+    with pytest.raises(PathEscapeError, match=f"Ordner des Modells {V1} führt aus dem Ordner"):
+        current_model_dir(own)
+    with pytest.raises(PathEscapeError):
+        activate(own, V1)
+    with pytest.raises(ClassificationError, match=r"nicht nutzbar: .*führt aus dem Ordner"):
+        _open("trained")  # with Ollama, a hybrid run would go on without the model
+    [warning] = _warnings(caplog)
+    assert "führt aus dem Ordner der Gemeinde hinaus" in warning and "nebenan" not in warning
+    tenant = load_tenant("musterstadt", tenants_dir)
+    mirror_tenant(engine, tenant)
+    with (
+        tenant_session(engine, "musterstadt") as session,
+        pytest.raises(PathEscapeError),
+    ):
+        train_tenant_model(session, own, tenant, None)  # nor retrains over it, hiding it
+
+    # a pointer that names a path, and a pointer that is itself a symlink out
+    (models_root(own) / V1).unlink()
+    own.write_atomic(pointer, f"../../nebenan/models/{V1}".encode())
+    with pytest.raises(PathEscapeError, match="Modellzeiger „current“"):
+        current_model_dir(own)
+    pointer.unlink()
+    pointer.symlink_to(models_root(other) / "current")
+    with pytest.raises(PathEscapeError, match="Modellzeiger „current“"):
+        current_model_dir(own)
+
+    # inside its own folder a pointer still works, a symlinked version included
+    pointer.unlink()
+    mine = _install(own, _musterstadt_model(), V2)
+    (models_root(own) / V3).symlink_to(mine, target_is_directory=True)
+    activate(own, V3)
+    assert current_model_dir(own) == mine
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_run_with_an_unusable_model_says_why_in_its_log_and_summary(
+    prefect_api: str,
+    amtsflow_env: Path,
+    fake_ollama: FakeOllama,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    version = retrain(tenant="musterstadt").model_version
+    assert version
+    model_file = amtsflow_env / "tenants" / "musterstadt" / "models" / version / "model.joblib"
+    model_file.write_bytes(model_file.read_bytes()[:-1] + b"\x00")  # e.g. a botched copy
+    caplog.set_level(logging.WARNING)
+    summary = classify(tenant="musterstadt")
+    assert summary.backend.startswith("hybrid: trainiertes Modell nicht nutzbar: ")
+    assert "Prüfsumme" in summary.backend and "+ Ollama qwen" in summary.backend
+    [warning] = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "prefect.flow_runs" and r.levelno == logging.WARNING
+    ]  # the run's own log, which the operator reads in the Prefect UI
+    assert f"trainiertes Modell {version} nicht nutzbar" in warning and "Prüfsumme" in warning

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -168,3 +169,37 @@ def test_training_refuses_unusable_data(saved_model: Saved, tmp_path: Path) -> N
         train(["a"] * 6 + ["b"] * 2, ["x"] * 6 + ["y"] * 2)
     with pytest.raises(ModelFileError, match="nicht leer"):
         save_model(saved_model.model, saved_model.folder)
+
+
+def test_invalid_meta_names_the_file_and_its_failing_fields(
+    saved_model: Saved, tmp_path: Path
+) -> None:
+    folder = _copy(saved_model, tmp_path)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    for key in ("threshold", "examples", "trained_at", "validation"):
+        del meta[key]
+    meta |= {"format": "other/9", "labels": ["nur-eine"], "extra": 1}
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelFileError) as caught:
+        load_model(folder)
+    assert str(caught.value) == (
+        f"{folder / 'meta.json'}: ungültig (format ungültig, labels ungültig, threshold fehlt, "
+        "trained_at fehlt, examples fehlt und 2 weitere Fehler); "
+        "neu trainieren: amtsflow classify train"
+    )  # pydantic's first line, "7 validation errors for ModelMeta", names no field
+
+    for name, change, named in [
+        ("extra", {"extra": 1}, "extra nicht vorgesehen"),
+        ("doppelt", {"labels": ["Anfrage", "Anfrage"]}, "Kategorien leer oder doppelt"),
+    ]:
+        _edit_meta(_copy(saved_model, tmp_path / name), **change)
+        with pytest.raises(ModelFileError, match=re.escape(f"meta.json: ungültig ({named});")):
+            load_model(tmp_path / name / "copy")
+
+
+def test_a_model_knowing_labels_outside_the_list_is_refused(saved_model: Saved) -> None:
+    labels = saved_model.model.labels
+    with pytest.raises(ModelFileError, match=r"nicht \(mehr\) in der Liste.*\(Haushalt\)"):
+        load_classifier(saved_model.folder, allowed_labels=[x for x in labels if x != "Haushalt"])
+    more = load_classifier(saved_model.folder, allowed_labels=[*labels, "Neu"])
+    assert more.model.labels == labels  # a label without examples yet does not refuse it

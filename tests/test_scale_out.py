@@ -41,8 +41,8 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from connectors.ollama import OLLAMA_LIMIT
 from flows.scale_probe import scale_probe
-from tasks.classification.setup import OLLAMA_LIMIT
 from tests.conftest import PG_ADMIN, ROOT
 
 PREFECT = Path(sys.executable).with_name("prefect")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from connectors.ollama.client import OllamaClassifier
 from connectors.ollama.models import OllamaStatus
 from connectors.ollama.prompt import PROMPT_VERSION
-from connectors.ollama.settings import OllamaSettings
+from connectors.ollama.settings import OLLAMA_LIMIT, OllamaSettings
 from models.classification import Taxonomy
 
 
@@ -20,6 +20,7 @@ def make_classifier(taxonomy: Taxonomy, settings: OllamaSettings | None = None) 
 
 
 __all__ = [
+    "OLLAMA_LIMIT",
     "PROMPT_VERSION",
     "OllamaClassifier",
     "OllamaSettings",

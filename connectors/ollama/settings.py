@@ -10,6 +10,9 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+OLLAMA_LIMIT = "ollama"
+"""Prefect global concurrency limit every call to the shared LLM server holds a slot of."""
+
 
 class OllamaSettings(BaseSettings):
     """Where the model runs, which model, and how patiently we ask it.
@@ -43,6 +46,14 @@ class OllamaSettings(BaseSettings):
     seed: int = Field(default=42, description="Fixed sampling seed: same input, same answer")
     keep_alive: str = Field(default="10m", description="How long Ollama keeps the model loaded")
     logprobs: bool = Field(default=True, description="Ask for token log-probabilities")
+    slots: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Calls at once across all municipalities and workers: one CPU-bound LLM "
+        "server is shared, more parallel requests only queue inside Ollama and run into "
+        "timeouts (`amtsflow deploy` sets the global concurrency limit `ollama` to it)",
+    )
     self_reported_cap: float = Field(
         default=0.7,
         ge=0,

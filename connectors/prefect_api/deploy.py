@@ -4,6 +4,11 @@ Only deployments carrying the managed-by tag are ever changed or removed; a depl
 the same flow and name without the tag (someone's own) is reported as a conflict and left
 alone. Requests run concurrently behind a semaphore: one `flow.deploy()` per deployment
 costs ~0.4 s here, 1,000 of them would take minutes.
+
+Global concurrency limits the flows rely on (e.g. `ollama`) are created or resized too:
+Prefect lets a `concurrency()` call on a missing limit pass unlimited, so without the
+deploy creating them they would silently do nothing. They are never deleted (an operator
+may have made them for more than this catalogue).
 """
 
 from __future__ import annotations
@@ -16,7 +21,11 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from prefect.client.orchestration import PrefectClient, get_client
-from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.client.schemas.actions import (
+    GlobalConcurrencyLimitCreate,
+    GlobalConcurrencyLimitUpdate,
+    WorkPoolCreate,
+)
 from prefect.client.schemas.filters import (
     DeploymentFilter,
     DeploymentFilterTags,
@@ -50,6 +59,8 @@ class DeployReport:
     orphaned: list[str] = field(default_factory=list)  # of tenants without a file: kept
     pools_created: list[str] = field(default_factory=list)
     queues_created: list[str] = field(default_factory=list)
+    limits_created: list[str] = field(default_factory=list)  # global limits, `name=slots`
+    limits_updated: list[str] = field(default_factory=list)  # same, slots changed
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -107,6 +118,34 @@ async def _ensure_pools(
         await _bounded(limit, [create(q) for q in missing])
 
 
+async def _ensure_limits(
+    client: PrefectClient, wanted: Mapping[str, int], report: DeployReport
+) -> None:
+    """Create missing global concurrency limits and set the slots of existing ones.
+
+    Only `limit` is compared and written: whether a limit is active, and its slot decay,
+    stay as an operator left them (deactivating `ollama` is a deliberate way to lift it).
+    """
+    for name in sorted(wanted):
+        slots = wanted[name]
+        try:
+            have = await client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            try:
+                await client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name=name, limit=slots)
+                )
+                report.limits_created.append(f"{name}={slots}")
+                continue
+            except ObjectAlreadyExists:  # a second deploy at the same moment made it
+                have = await client.read_global_concurrency_limit_by_name(name)
+        if have.limit != slots:
+            await client.update_global_concurrency_limit(
+                name, GlobalConcurrencyLimitUpdate(limit=slots)
+            )
+            report.limits_updated.append(f"{name}={slots}")
+
+
 async def _existing(client: PrefectClient, flow_ids: list[UUID]) -> list[DeploymentResponse]:
     """Every deployment of the catalogue's flows, page by page."""
     found: list[DeploymentResponse] = []
@@ -143,6 +182,7 @@ async def sync_deployments(
     force: bool = False,
     tenants: Collection[str] | None = None,
     remove_missing_tenants: bool = False,
+    concurrency_limits: Mapping[str, int] | None = None,
 ) -> DeployReport:
     """Create or update every planned deployment; remove managed ones no longer planned.
 
@@ -158,11 +198,21 @@ async def sync_deployments(
             the catalogue. Off by default: a wrong `--tenants` folder or a checkout with a
             file missing would otherwise delete other municipalities' deployments and
             schedules; they are reported as `orphaned` instead.
+        concurrency_limits: global concurrency limits the catalogue's flows hold slots of,
+            name -> slots; created if missing, resized if different, never deleted.
+
+    Raises:
+        ValueError: a limit of zero slots: the server refuses every request for a slot of it.
 
     """
+    limits = dict(concurrency_limits or {})
+    too_small = sorted(name for name, slots in limits.items() if slots < 1)
+    if too_small:
+        raise ValueError(f"concurrency limits need at least one slot: {', '.join(too_small)}")
     started = time.perf_counter()
     report = DeployReport()
     async with get_client() as client:
+        await _ensure_limits(client, limits, report)
         wanted: dict[str, set[str]] = {}
         for p in planned:
             wanted.setdefault(p.work_pool, set()).add(p.work_queue)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from connectors.trained_model.model import TrainedModel
@@ -70,7 +70,13 @@ class TrainedClassifier:
 
 
 def load_classifier(
-    folder: Path, *, threshold: float | None = None, expected_labels: Sequence[str] | None = None
+    folder: Path,
+    *,
+    threshold: float | None = None,
+    expected_labels: Sequence[str] | None = None,
+    allowed_labels: Collection[str] | None = None,
 ) -> TrainedClassifier:
     """Load a saved model (checked, see `load_model`) as a classifier."""
-    return TrainedClassifier(load_model(folder, expected_labels), threshold)
+    return TrainedClassifier(
+        load_model(folder, expected_labels, allowed_labels=allowed_labels), threshold
+    )

@@ -11,7 +11,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from connectors.trained_model.stack import StackedModel
 from models.classification import ClassificationError
 
 RETRAIN = "neu trainieren: amtsflow classify train"
+_SHOWN_FIELDS = 5
+_FIELD_PROBLEMS = {"missing": "fehlt", "extra_forbidden": "nicht vorgesehen"}
 
 
 class ModelFileError(ClassificationError):
@@ -67,6 +69,27 @@ def save_model(model: TrainedModel, folder: Path, *, overwrite: bool = False) ->
     return meta
 
 
+def _failing_fields(exc: ValidationError) -> str:
+    """The fields of meta.json that failed, e.g. "threshold fehlt, format ungültig".
+
+    Pydantic's own first line ("12 validation errors for ModelMeta") names no field, so
+    whoever fixes a hand-edited or half-copied meta.json would have to guess. At most
+    `_SHOWN_FIELDS` are named (the rest counted) to keep the message one readable line.
+    """
+    problems: list[str] = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"])
+        if field:
+            problems.append(f"{field} {_FIELD_PROBLEMS.get(error['type'], 'ungültig')}")
+        else:  # a check of the whole file (e.g. duplicate labels) has no field
+            problems.append(error["msg"].removeprefix("Value error, "))
+    shown = ", ".join(problems[:_SHOWN_FIELDS])
+    rest = len(problems) - _SHOWN_FIELDS
+    if rest > 0:
+        shown += " und 1 weiterer Fehler" if rest == 1 else f" und {rest} weitere Fehler"
+    return shown
+
+
 def read_meta(folder: Path) -> ModelMeta:
     """The meta of a saved model, validated (without touching the model file)."""
     path = folder / META_FILE
@@ -74,17 +97,29 @@ def read_meta(folder: Path) -> ModelMeta:
         return ModelMeta.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise ModelFileError(f"{folder}: kein gespeichertes Modell ({META_FILE} fehlt)") from None
-    except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
+    except ValidationError as exc:  # before ValueError: pydantic's error is one, too
+        raise ModelFileError(f"{path}: ungültig ({_failing_fields(exc)}); {RETRAIN}") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         first = str(exc).splitlines()[0]
         raise ModelFileError(f"{path}: ungültig ({first}); {RETRAIN}") from None
 
 
-def load_model(folder: Path, expected_labels: Sequence[str] | None = None) -> TrainedModel:
+def load_model(
+    folder: Path,
+    expected_labels: Sequence[str] | None = None,
+    *,
+    allowed_labels: Collection[str] | None = None,
+) -> TrainedModel:
     """Load a saved model after checking its meta, file hash, version and labels.
 
     Args:
         folder: the model folder.
-        expected_labels: the tenant's taxonomy; a model with other labels is refused.
+        expected_labels: exactly the labels the model must know; a model with other
+            labels is refused.
+        allowed_labels: the labels a municipality files under now. A model that knows
+            any other label is refused, because it would file documents under a label
+            that is no longer in use; one that lacks some is not, because a label added
+            to the list has no examples until clerks file the first documents under it.
 
     Raises:
         ModelFileError: whenever the model must not be used.
@@ -98,6 +133,12 @@ def load_model(folder: Path, expected_labels: Sequence[str] | None = None) -> Tr
         )
     if expected_labels is not None and sorted(expected_labels) != sorted(meta.labels):
         raise ModelFileError(f"{folder}: Modell kennt andere Kategorien als erwartet; {RETRAIN}")
+    unknown = sorted(set(meta.labels) - set(allowed_labels)) if allowed_labels is not None else []
+    if unknown:
+        raise ModelFileError(
+            f"{folder}: Modell kennt Kategorien, die nicht (mehr) in der Liste der Gemeinde "
+            f"stehen ({', '.join(unknown)}); {RETRAIN}"
+        )
     path = folder / MODEL_FILE
     if not path.is_file():
         raise ModelFileError(f"{path} fehlt")

@@ -2,14 +2,17 @@
 
 Predictions are written per batch in one transaction with their audit events; a
 document whose backends could not answer (e.g. Ollama down) is recorded `failed` and
-tried again by the next run, never guessed.
+tried again by the next run, never guessed. So is every document of a batch that broke
+on anything else (`classify_batch_guarded`), so one bad batch cannot hold up the rest.
 """
 
 from __future__ import annotations
 
+import traceback
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine, or_, select
 
@@ -28,7 +31,7 @@ from models.db import (
 from models.tenant import Tenant
 from models.tenant_scope import TenantSession
 from tasks import audit
-from tasks.classification.extract import ClassificationText, classification_text
+from tasks.classification.extract import ClassificationText, ParseLimits, classification_text
 from tasks.classification.review import open_review
 
 CLASSIFIABLE_KINDS = ("pdf", "docx", "eml", "json")
@@ -48,6 +51,7 @@ class ClassifyContext:
     prompt_version: str | None
     flow_run_id: str | None = None
     actor: str = "flow:classify"
+    limits: ParseLimits = field(default_factory=ParseLimits.from_settings)
 
     def session(self) -> TenantSession:
         """A session on this tenant's rows only."""
@@ -75,7 +79,11 @@ def pending_documents(ctx: ClassifyContext, limit: int) -> list[tuple[int, str]]
 
 
 def extract(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> dict[int, ClassificationText]:
-    """Texts for the documents: stored ones reused, the rest parsed in the limited pool."""
+    """Texts for the documents: stored ones reused, the rest parsed in the limited pool.
+
+    The text of an unreadable document is not stored: a timeout under load should not
+    become that document's text for every later retraining.
+    """
     ids = [doc_id for doc_id, _ in docs]
     with ctx.session() as session:
         known = {
@@ -84,11 +92,13 @@ def extract(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> dict[int, 
         }
         paths = {ctx.storage.path_for(sha): doc_id for doc_id, sha in docs if doc_id not in known}
         for path, parsed in ctx.parser.parse_many(list(paths)):
-            text = classification_text(parsed)
+            text = classification_text(parsed, ctx.limits)
             known[paths[path]] = text
-            session.add(
-                DocumentText(document_id=paths[path], text=text.text, needs_ocr=text.needs_ocr)
-            )
+            if text.unreadable is None:
+                row = DocumentText(
+                    document_id=paths[path], text=text.text, needs_ocr=text.needs_ocr
+                )
+                session.add(row)
         session.commit()
     return known
 
@@ -132,7 +142,11 @@ def _record(
 def classify_batch(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Counter[str]:
     """Classify one batch; returns counts by outcome (`auto`, `review`, ...) and label."""
     texts = extract(ctx, docs)
-    readable = [(doc_id, sha) for doc_id, sha in docs if not texts[doc_id].needs_ocr]
+    readable = [
+        (doc_id, sha)
+        for doc_id, sha in docs
+        if not texts[doc_id].needs_ocr and texts[doc_id].unreadable is None
+    ]
     counts: Counter[str] = Counter()
     try:
         predictions = ctx.classifier.classify([texts[d].text for d, _ in readable])
@@ -145,6 +159,10 @@ def classify_batch(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Cou
                 reason = "PDF ohne Textebene: braucht Texterkennung (OCR)"
                 _record(session, ctx, doc_id, sha, ClassificationStatus.NEEDS_OCR, None, [reason])
                 counts[ClassificationStatus.NEEDS_OCR] += 1
+            elif (unreadable := texts[doc_id].unreadable) is not None:
+                status = ClassificationStatus.UNREADABLE
+                _record(session, ctx, doc_id, sha, status, None, [unreadable])
+                counts[status] += 1
         if failure is not None:
             for doc_id, sha in readable:
                 _record(session, ctx, doc_id, sha, ClassificationStatus.FAILED, None, [failure])
@@ -162,3 +180,24 @@ def classify_batch(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Cou
             counts[f"backend:{prediction.backend}"] += 1
         session.commit()
     return counts
+
+
+def classify_batch_guarded(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Counter[str]:
+    """`classify_batch`, but a batch that breaks on anything is parked, not lost.
+
+    Its documents are recorded `failed` (the next run tries them again) and the counts
+    carry `error:<type> at <file>:<line>`, which the flow reports and fails on after
+    the other batches are done. Only the exception's type and place are kept: its
+    message may quote a database row, i.e. citizens' data.
+    """
+    try:
+        return classify_batch(ctx, docs)
+    except Exception as exc:  # anything: the batch's documents must not vanish
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{type(exc).__name__} at {Path(frame.filename).name}:{frame.lineno}"
+        reason = f"Interner Fehler ({type(exc).__name__}); der nächste Lauf versucht es erneut"
+        with ctx.session() as session:
+            for doc_id, sha in docs:
+                _record(session, ctx, doc_id, sha, ClassificationStatus.FAILED, None, [reason])
+            session.commit()
+        return Counter({ClassificationStatus.FAILED: len(docs), f"error:{where}": 1})

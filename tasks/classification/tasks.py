@@ -9,13 +9,13 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from models.classification import ClassifySummary, TrainSummary
-from tasks.classification.run import ClassifyContext, classify_batch
+from tasks.classification.run import ClassifyContext, classify_batch_guarded
 
 
 @task(name="classify-batch", persist_result=False, cache_policy=NO_CACHE)
 def classify_documents(ctx: ClassifyContext, docs: list[tuple[int, str]]) -> Counter[str]:
     """Classify a batch (no retries: a failed backend marks documents for the next run)."""
-    return classify_batch(ctx, docs)
+    return classify_batch_guarded(ctx, docs)
 
 
 @task(name="publish-classify-summary", persist_result=False, cache_policy=NO_CACHE)
@@ -25,6 +25,7 @@ def publish_classify_summary(summary: ClassifySummary) -> None:
         {"Ergebnis": "automatisch zugeordnet", "Anzahl": summary.auto},
         {"Ergebnis": "zur Prüfung (Sachbearbeitung)", "Anzahl": summary.review},
         {"Ergebnis": "braucht Texterkennung (OCR)", "Anzahl": summary.needs_ocr},
+        {"Ergebnis": "nicht lesbar (Grund beim Dokument)", "Anzahl": summary.unreadable},
         {"Ergebnis": "nicht beantwortet (nächster Lauf)", "Anzahl": summary.failed},
     ]
     rows += [{"Ergebnis": f"Kategorie: {k}", "Anzahl": v} for k, v in summary.by_label.items()]
@@ -37,6 +38,8 @@ def publish_classify_summary(summary: ClassifySummary) -> None:
 
 
 SOURCE_NAMES = {"clerks": "Sachbearbeitung", "cases": "Vorgänge", "history": "Bestand"}
+HISTORY_SKIPPED = "Bestandszeilen mit Kategorie außerhalb der Liste (nicht genutzt)"
+"""Shown with the count wherever the sources are counted (artifact, command line)."""
 
 
 @task(name="publish-train-summary", persist_result=False, cache_policy=NO_CACHE)
@@ -50,11 +53,14 @@ def publish_train_summary(summary: TrainSummary) -> None:
     ]
     if summary.second_looks:
         rows.append({"Kennzahl": "Zur zweiten Prüfung vorgelegt", "Wert": summary.second_looks})
+    if summary.history_skipped:
+        rows.append({"Kennzahl": HISTORY_SKIPPED, "Wert": summary.history_skipped})
     create_table_artifact(
         key=f"training-{summary.tenant}",
         table=rows,
         description=f"Training {summary.tenant}: Modell {summary.model_version or '-'}, "
         f"{summary.examples} Beispiele ({summary.from_clerks} von Sachbearbeitung, "
         f"{summary.from_cases} aus Vorgängen, {summary.from_history} aus dem Bestand)"
+        + (f"; {summary.history_skipped} {HISTORY_SKIPPED}" if summary.history_skipped else "")
         + (f"; übersprungen: {summary.skipped_reason}" if summary.skipped_reason else ""),
     )

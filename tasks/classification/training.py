@@ -9,6 +9,7 @@ import sklearn  # type: ignore[import-untyped]
 
 from connectors.storage import TenantStorage
 from connectors.trained_model import (
+    DatasetError,
     ModelFileError,
     TrainingError,
     doubtful_labels,
@@ -28,16 +29,39 @@ from tasks.classification.training_data import TrainingSet, from_database
 
 
 def gather(session: TenantSession, tenant: Tenant) -> TrainingSet:
-    """All examples: the tenant's own documents, then its shipped history."""
+    """All examples: the tenant's own documents, then its shipped history.
+
+    History lines whose label is not in the municipality's list are left out (a model
+    must only learn labels it may give) but counted in `history_skipped`: many of them
+    mean a renamed label or an export from another system, which the operator should see.
+
+    Raises:
+        DatasetError: when the configured history (`seed_data`) is missing or cannot be
+            read. Training on without it would quietly give a model that knows only the
+            few documents clerks decided so far, and nothing would show why.
+
+    """
     config = tenant.classification
     assert config is not None
     examples = from_database(session, config)
     allowed = {label.name for label in config.labels}
-    if config.seed_data is not None and config.seed_data.is_file():
-        for doc in load_documents(config.seed_data):
-            if doc.label in allowed:
-                # title line first, as the intake hands documents to the classifier
-                examples.add(doc.classification_text(), doc.label, "history")
+    if config.seed_data is None:
+        return examples
+    if not config.seed_data.is_file():
+        raise DatasetError(
+            f"Gemeinde {tenant.slug}: die eingetragene Bestandsdatei (seed_data) "
+            f"{config.seed_data} fehlt"
+        )
+    try:
+        history = load_documents(config.seed_data)
+    except DatasetError as exc:
+        raise DatasetError(f"Gemeinde {tenant.slug}: Bestandsdatei (seed_data): {exc}") from None
+    for doc in history:
+        if doc.label in allowed:
+            # title line first, as the intake hands documents to the classifier
+            examples.add(doc.classification_text(), doc.label, "history")
+        else:
+            examples.history_skipped += 1
     return examples
 
 
@@ -78,6 +102,10 @@ def train_tenant_model(
 
     Skips (with the reason in the summary) when there are too few examples, or when the
     current model was trained on exactly these examples (unless `force`).
+
+    Raises:
+        DatasetError: when the configured history cannot be read (see `gather`).
+
     """
     started = time.perf_counter()
     examples = gather(session, tenant)
@@ -92,6 +120,7 @@ def train_tenant_model(
         from_clerks=examples.sources.get("clerks", 0),
         from_cases=examples.sources.get("cases", 0),
         from_history=examples.sources.get("history", 0),
+        history_skipped=examples.history_skipped,
         training_set_sha256=digest,
     )
     current = None if force else unchanged_version(storage, digest)

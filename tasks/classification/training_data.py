@@ -26,6 +26,8 @@ class TrainingSet:
     """The source of each example, in order ("clerks", "cases", "history")."""
     document_ids: list[int | None] = field(default_factory=list)
     """The tenant's document of each example (None for shipped history)."""
+    history_skipped: int = 0
+    """Shipped history lines left out because their label is not in the list."""
 
     def add(self, text: str, label: str, source: str, document_id: int | None = None) -> None:
         """Add one example."""
