@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -186,9 +187,18 @@ def test_retraining_counts_history_outside_the_list_and_needs_its_history_file(
     gone = tmp_path / "verschoben.jsonl.gz"
     damaged = tmp_path / "kaputt.jsonl"
     damaged.write_text("kein JSON\n", encoding="utf-8")
+    assert config.seed_data is not None
+    theirs = tmp_path / "home" / "tenants" / "nebenan" / "bestand.jsonl.gz"
+    theirs.parent.mkdir(parents=True)
+    shutil.copy(config.seed_data, theirs)  # readable, but another municipality's data
     for seed, message in [
         (gone, f"Gemeinde musterstadt: die eingetragene Bestandsdatei (seed_data) {gone} fehlt"),
         (damaged, f"Gemeinde musterstadt: Bestandsdatei (seed_data): {damaged}, Zeile 1: "),
+        (
+            theirs,
+            "Gemeinde musterstadt: die Bestandsdatei (seed_data) liegt im Datenordner "
+            "einer anderen Gemeinde",
+        ),
     ]:
         moved = tenant.model_copy(
             update={"classification": config.model_copy(update={"seed_data": seed})}

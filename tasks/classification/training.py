@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 
 import sklearn  # type: ignore[import-untyped]
 
@@ -28,7 +29,25 @@ from tasks.classification.second_look import request_second_looks
 from tasks.classification.training_data import TrainingSet, from_database
 
 
-def gather(session: TenantSession, tenant: Tenant) -> TrainingSet:
+def _not_anothers(storage: TenantStorage, tenant: Tenant, path: Path) -> None:
+    """Refuse a history inside another municipality's data folder.
+
+    A model keeps its training vocabulary (words, names among them): trained on another
+    municipality's documents, it would carry their words into this one's folder. A
+    shared history file outside the data folders (like the demo's samples) is fine.
+    """
+    data = storage.root.parent  # <home>/tenants
+    resolved = path.resolve()
+    if resolved.is_relative_to(data) and not resolved.is_relative_to(storage.root):
+        raise DatasetError(
+            f"Gemeinde {tenant.slug}: die Bestandsdatei (seed_data) liegt im Datenordner "
+            "einer anderen Gemeinde und wird nicht gelesen"
+        )
+
+
+def gather(
+    session: TenantSession, tenant: Tenant, storage: TenantStorage | None = None
+) -> TrainingSet:
     """All examples: the tenant's own documents, then its shipped history.
 
     History lines whose label is not in the municipality's list are left out (a model
@@ -38,7 +57,8 @@ def gather(session: TenantSession, tenant: Tenant) -> TrainingSet:
     Raises:
         DatasetError: when the configured history (`seed_data`) is missing or cannot be
             read. Training on without it would quietly give a model that knows only the
-            few documents clerks decided so far, and nothing would show why.
+            few documents clerks decided so far, and nothing would show why. Also when
+            it lies in another municipality's data folder (with `storage` given).
 
     """
     config = tenant.classification
@@ -47,6 +67,8 @@ def gather(session: TenantSession, tenant: Tenant) -> TrainingSet:
     allowed = {label.name for label in config.labels}
     if config.seed_data is None:
         return examples
+    if storage is not None:
+        _not_anothers(storage, tenant, config.seed_data)
     if not config.seed_data.is_file():
         raise DatasetError(
             f"Gemeinde {tenant.slug}: die eingetragene Bestandsdatei (seed_data) "
@@ -108,7 +130,7 @@ def train_tenant_model(
 
     """
     started = time.perf_counter()
-    examples = gather(session, tenant)
+    examples = gather(session, tenant, storage)
     digest = training_set_sha256(examples.texts, examples.labels)
     counts: dict[str, int] = {}
     for label in examples.labels:
