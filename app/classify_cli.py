@@ -57,6 +57,34 @@ def _documents(path: Path, require_label: bool, as_json: bool) -> list[LabelledD
         fail(str(exc), as_json)
 
 
+def _sharing_slots(llm: Classifier, as_json: bool) -> Classifier:
+    """The LLM behind the global `ollama` limit, where a Prefect server is configured.
+
+    An evaluation of thousands of documents against the production LLM server would
+    otherwise crowd out every municipality's nightly run. Without `PREFECT_API_URL`
+    there is nobody to share with, and asking would start a temporary Prefect server.
+    A configured server that does not answer is said at once, not mid-batch.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        return llm
+    with get_client(sync_client=True) as client:
+        problem = client.api_healthcheck()
+    if problem is not None:
+        fail(
+            f"Prefect-Server {url} antwortet nicht ({type(problem).__name__}); über ihn "
+            "teilen sich alle Läufe die Ollama-Plätze. Server starten oder PREFECT_API_URL "
+            "leeren",
+            as_json,
+        )
+    from tasks.classification.setup import OllamaSlot
+
+    return OllamaSlot(llm)
+
+
 def _classifier(
     model: Path, backend: Backend, threshold: float | None, llm_threshold: float, as_json: bool
 ) -> Classifier:
@@ -72,7 +100,7 @@ def _classifier(
     try:
         from connectors.ollama import make_classifier
 
-        llm: Classifier = make_classifier(trained.taxonomy)
+        llm: Classifier = _sharing_slots(make_classifier(trained.taxonomy), as_json)
     except (ImportError, ValueError) as exc:
         fail(f"Ollama-Anbindung nicht einsatzbereit ({exc})", as_json)
     if backend is Backend.ollama:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import json
 import shutil
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,10 +21,13 @@ from prefect.client.schemas.filters import (
     ArtifactFilterFlowRunId,
     ArtifactFilterKey,
 )
+from prefect.concurrency.sync import concurrency
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from typer.testing import CliRunner
 
 import app.classify_flows_cli  # noqa: F401  (registers run and retrain)
 from app.classify_cli import classify_app
+from connectors.ollama import OLLAMA_LIMIT
 from connectors.trained_model import load_documents
 from flows.retrain import retrain
 from models.classification import Prediction, Taxonomy
@@ -33,6 +39,9 @@ from tests.conftest_classification import (  # noqa: F401  (the fixtures registe
     saved_model_fixture,
     write_jsonl,
 )
+from tests.conftest_limits import no_ollama_limit_fixture, set_limit  # noqa: F401
+from tests.conftest_ollama import closed_port, fake_ollama_fixture  # noqa: F401
+from tests.fake_ollama import FakeOllama
 
 runner = CliRunner()
 
@@ -175,3 +184,55 @@ def test_retraining_shows_history_it_left_out_and_stops_without_its_file(
     error = f"Gemeinde musterstadt: die eingetragene Bestandsdatei (seed_data) {history} fehlt"
     assert json.loads(result.stdout) == {"error": error}
     assert result.stderr == f"Fehler: {error}\n"
+
+
+def test_the_llm_backend_waits_for_the_shared_ollama_slot(
+    prefect_api: str,
+    no_ollama_limit: None,
+    saved_model: Saved,
+    karlsruhe: Subset,
+    fake_ollama: FakeOllama,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another municipality's night holds the only slot: the CLI asks Ollama only after it."""
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    set_limit(OLLAMA_LIMIT, 1)
+    held = threading.Event()
+    asked_meanwhile: list[int] = []
+
+    def night() -> None:
+        with concurrency(OLLAMA_LIMIT, occupy=1, strict=True):
+            held.set()
+            time.sleep(3)
+            asked_meanwhile.append(len(fake_ollama.chats))
+
+    # the thread needs this test's Prefect settings (the session's server), not defaults
+    holder = threading.Thread(target=contextvars.copy_context().run, args=(night,))
+    holder.start()
+    assert held.wait(30)
+    data = write_jsonl(tmp_path / "drei.jsonl", karlsruhe.unseen[:3])
+    args = ["--model", str(saved_model.folder), "--data", str(data), "--backend", "ollama"]
+    rows = [json.loads(line) for line in _run("predict", *args).splitlines()]
+    holder.join(30)
+
+    assert asked_meanwhile == [0]  # nothing was sent while the slot was taken
+    assert len(rows) == 3 and {r["backend"] for r in rows} == {"ollama"}
+    assert len(fake_ollama.chats) == 3
+
+
+def test_a_configured_prefect_server_that_does_not_answer_is_said_at_once(
+    saved_model: Saved,
+    karlsruhe: Subset,
+    fake_ollama: FakeOllama,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    data = write_jsonl(tmp_path / "drei.jsonl", karlsruhe.unseen[:3])
+    dead = f"http://127.0.0.1:{closed_port()}/api"
+    args = ["--model", str(saved_model.folder), "--data", str(data), "--backend", "ollama"]
+    with temporary_settings({PREFECT_API_URL: dead}):
+        out = _run("evaluate", *args, "--json", code=2)
+    assert json.loads(out)["error"].startswith(f"Prefect-Server {dead} antwortet nicht")
+    assert fake_ollama.chats == []  # nothing sent past the limit

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
-from prefect.client.schemas.responses import DeploymentResponse, GlobalConcurrencyLimitResponse
-from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+from prefect.client.schemas.responses import DeploymentResponse
+from prefect.exceptions import PrefectHTTPStatusError
 from typer.testing import CliRunner
 
 from app.cli import app
@@ -22,6 +19,10 @@ from connectors.ollama import OLLAMA_LIMIT
 from connectors.prefect_api import sync_deployments
 from models.deployment import FLOW_NAMES
 from models.deployment_plan import MANAGED_TAG
+from tests.conftest_limits import (  # noqa: F401  (the fixture registers by import)
+    no_ollama_limit_fixture,
+    read_limit,
+)
 
 ALPHA = """\
 slug: {slug}
@@ -81,41 +82,6 @@ def _foreign(flow_name: str, name: str) -> DeploymentResponse:
             return await client.read_deployment(dep_id)
 
     return asyncio.run(create())
-
-
-def _limit(name: str) -> GlobalConcurrencyLimitResponse | None:
-    async def read() -> GlobalConcurrencyLimitResponse | None:
-        async with get_client() as client:
-            try:
-                return await client.read_global_concurrency_limit_by_name(name)
-            except ObjectNotFound:
-                return None
-
-    return asyncio.run(read())
-
-
-@pytest.fixture
-def no_ollama_limit(prefect_api: str) -> Iterator[None]:
-    """The session's server without the `ollama` limit; as it was again afterwards.
-
-    Other tests' deploys create it too, and later tests classify against this server.
-    """
-    before = _limit(OLLAMA_LIMIT)
-
-    async def restore(wanted: GlobalConcurrencyLimitResponse | None) -> None:
-        async with get_client() as client:
-            with contextlib.suppress(ObjectNotFound):
-                await client.delete_global_concurrency_limit_by_name(OLLAMA_LIMIT)
-            if wanted is not None:
-                await client.create_global_concurrency_limit(
-                    GlobalConcurrencyLimitCreate(
-                        name=wanted.name, limit=wanted.limit, active=wanted.active
-                    )
-                )
-
-    asyncio.run(restore(None))
-    yield
-    asyncio.run(restore(before))
 
 
 @pytest.fixture
@@ -307,17 +273,17 @@ def test_deploy_creates_and_resizes_the_ollama_limit(
     monkeypatch.setenv("AMTSFLOW_OLLAMA_SLOTS", "3")
     first = _deploy(folder)
     assert (first["limits_created"], first["limits_updated"]) == ([f"{OLLAMA_LIMIT}=3"], [])
-    made = _limit(OLLAMA_LIMIT)
+    made = read_limit(OLLAMA_LIMIT)
     assert made is not None and (made.limit, made.active) == (3, True)
 
     second = _deploy(folder, "--ollama-slots", "5")  # the option wins over the setting
     assert (second["limits_created"], second["limits_updated"]) == ([], [f"{OLLAMA_LIMIT}=5"])
-    resized = _limit(OLLAMA_LIMIT)
+    resized = read_limit(OLLAMA_LIMIT)
     assert resized is not None and (resized.id, resized.limit) == (made.id, 5)
 
     third = _deploy(folder, "--ollama-slots", "5")
     assert third["limits_created"] == third["limits_updated"] == []
-    kept = _limit(OLLAMA_LIMIT)
+    kept = read_limit(OLLAMA_LIMIT)
     assert kept is not None and (kept.id, kept.limit, kept.updated) == (
         made.id,
         5,
@@ -345,4 +311,4 @@ def test_a_limit_without_slots_is_refused_before_anything_changes(
     assert _deployments(f"tenant:{slugs['alpha']}") == {}
     with pytest.raises(ValueError, match=OLLAMA_LIMIT):
         asyncio.run(sync_deployments([], {}, str(folder), concurrency_limits={OLLAMA_LIMIT: 0}))
-    assert _limit(OLLAMA_LIMIT) is None
+    assert read_limit(OLLAMA_LIMIT) is None
