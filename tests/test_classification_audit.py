@@ -179,6 +179,8 @@ def test_retraining_counts_history_outside_the_list_and_needs_its_history_file(
     dropped = sum(d.label == "Haushalt" for d in karlsruhe.train[:400])
     with tenant_session(engine, "musterstadt") as session:
         summary = train_tenant_model(session, storage, narrower, None)
+        trained = select(AuditEvent).where(AuditEvent.action == "model_trained")
+        assert session.scalars(trained).one().details["history_skipped"] == dropped
     assert summary.history_skipped == dropped > 0
     assert summary.from_history == summary.examples == 400 - dropped
     assert "Haushalt" not in summary.labels and summary.model_version

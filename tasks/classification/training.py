@@ -181,6 +181,7 @@ def train_tenant_model(
         model_version=version,
         examples=summary.examples,
         from_clerks=summary.from_clerks,
+        history_skipped=summary.history_skipped,
         doubtful_labels=summary.doubtful_labels,
         second_looks=summary.second_looks,
         training_set_sha256=summary.training_set_sha256,
