@@ -286,6 +286,13 @@ def test_an_unusable_model_is_left_out_and_the_run_says_why(
     assert isinstance(ctx.classifier, HybridClassifier)
     assert isinstance(ctx.classifier.trained, TrainedClassifier)
 
+    # the LLM alone: the model is not loaded, so neither warned about nor named
+    caplog.clear()
+    _install(storage, saved_model.folder, "20260104T000000Z")  # foreign labels again
+    ctx, described = _open("ollama")
+    assert described == "Ollama qwen2.5:3b-instruct" and ctx.model_version is None
+    assert _warnings(caplog) == [] and ctx.classifier.name == "ollama"
+
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_first_run_without_its_history_file_says_so(

@@ -131,7 +131,12 @@ def open_classify_context(
     storage = TenantStorage(settings.home, tenant.slug)
     chosen = backend or config.backend
     taxonomy = Taxonomy(labels=tuple(config.labels))
-    trained = _trained(storage, tenant, settings.effective_database_url)
+    # the LLM alone: no model is loaded (nor trained first), none is named in the records
+    trained = (
+        TrainedChoice(None, None, None)
+        if chosen == "ollama"
+        else _trained(storage, tenant, settings.effective_database_url)
+    )
     described_model = trained.problem or "trainiertes Modell"
     llm = None
     described_llm = "Ollama nicht genutzt"
