@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.database import tenant_session
@@ -75,3 +76,14 @@ def test_a_session_without_tenant_cannot_query_tenant_rows(engine: Engine) -> No
     _seed(engine)
     with Session(engine) as s, pytest.raises(TenantScopeError):
         s.scalars(select(Case)).all()
+
+
+def test_a_failed_write_does_not_quote_its_values(engine: Engine) -> None:
+    """Error texts reach the run's log: the citizen's file name must not be in them."""
+    _seed(engine)
+    with tenant_session(engine, "a-stadt") as s:
+        s.add(Document(sha256="a" * 64, size=1, source_name="Antrag_Erika_Mustermann.pdf"))
+        with pytest.raises(IntegrityError) as failed:
+            s.flush()
+    assert "documents" in str(failed.value)  # the statement is named, its values are not
+    assert "Mustermann" not in str(failed.value)

@@ -1,5 +1,9 @@
 """Engines for SQLite (embedded default) and PostgreSQL (production).
 
+Both hide statement parameters in error messages (`hide_parameters`): a failed insert
+would otherwise quote its values (a citizen's file name, an OParl person's name) into
+the exception text, which Prefect writes into the run's log and state message.
+
 SQLite runs in WAL mode with a busy timeout so that a reader (the CLI listing cases)
 never blocks the intake writing, and `synchronous=NORMAL`, which in WAL mode keeps
 every committed transaction across a process crash (only an OS crash can lose the last).
@@ -18,6 +22,7 @@ from models.tenant_scope import TenantSession
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; the `postgresql://` scheme is mapped to the psycopg 3 driver."""
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.drivername in {"postgresql", "postgres"}:
         parsed = parsed.set(drivername="postgresql+psycopg")
