@@ -318,3 +318,16 @@ def test_tenant_file_agenda_block() -> None:
         Tenant.model_validate(base | {"agenda": {"notice_days": -1}})
     with pytest.raises(ValidationError, match=r"agenda\.unbekannt"):
         Tenant.model_validate(base | {"agenda": {"unbekannt": 1}})
+
+
+def test_a_consultation_whose_paper_is_gone_is_a_warning_not_a_silent_gap() -> None:
+    world = World()
+    kept = world.paper("Haushaltssatzung", "1/2024")
+    withdrawn = world.paper("Neubau Feuerwehrhaus", "2/2024")
+    meeting = world.meeting(RAT, T0, papers=[kept, withdrawn])
+    assert "fehlt oder gelöscht" not in " ".join(_build(world, meeting).warnings)
+    del world.archive.papers[withdrawn]  # deleted in the council information system
+    draft = _build(world, meeting)
+    assert [i.title for i in draft.items] == ["Haushaltssatzung"]
+    [warning] = [w for w in draft.warnings if "fehlt oder gelöscht" in w]
+    assert warning.startswith("1 Beratung(en) dieser Sitzung nennen eine Vorlage")

@@ -177,6 +177,13 @@ def assemble_draft(
             "In früheren Sitzungen hatten nichtöffentliche Punkte keine Vorlage im "
             "Ratsinformationssystem: nichtöffentliche Vorlagen bitte selbst ergänzen."
         )
+    lost = {c.paper_id for c in archive.by_meeting.get(meeting.id, [])} - set(archive.papers)
+    if lost:  # withdrawn, or not synchronised: the clerk must know it is not in the draft
+        warnings.append(
+            f"{len(lost)} Beratung(en) dieser Sitzung nennen eine Vorlage, die im "
+            "Ratsinformationssystem fehlt oder gelöscht ist: nicht in den Entwurf "
+            "aufgenommen, bitte prüfen."
+        )
     flagged = sum(i.flagged for i in items)
     if flagged:
         warnings.append(
