@@ -25,6 +25,7 @@ from tasks.agenda_outputs.prepare import today_in_berlin
 from tasks.agenda_outputs.summary import AgendaSummary
 from tasks.agenda_steps import (
     build_draft_task,
+    forget_approval_forms,
     publish_draft,
     publish_outputs,
     record_decision,
@@ -91,6 +92,7 @@ def prepare_agenda(
     )
     decision = approval.model_dump(mode="json", exclude={"metadata"})
     record_decision(draft, decision, moved=moved, flow_run_id=str(flow_run.id))
+    forget_approval_forms(str(flow_run.id))
     if not approval.approve:
         summary = AgendaSummary.of(draft, "abgelehnt", flow_run_id=str(flow_run.id))
         publish_outputs(summary)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from uuid import UUID
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
 
 from connectors.database import make_engine, tenant_session
 from connectors.storage import TenantStorage
@@ -119,3 +121,30 @@ def record_decision(
             session.commit()
     finally:
         engine.dispose()
+
+
+@task(
+    name="forget-approval-forms",
+    retries=2,
+    retry_delay_seconds=2,
+    persist_result=False,
+    cache_policy=NO_CACHE,
+)
+def forget_approval_forms(flow_run_id: str) -> int:
+    """Delete the approval forms Prefect keeps as the run's input; returns how many.
+
+    Prefect stores every form sent to a paused run, readable through its API by every
+    operator of every municipality. The comment is free text for the file (it may name
+    people); once `record_decision` has written the decision into the municipality's
+    own folder, the copy on the Prefect server is not needed. The form's schema and
+    description stay: they hold no answers.
+    """
+    run = UUID(flow_run_id)
+    with get_client(sync_client=True) as client:
+        stored = client.filter_flow_run_input(
+            run, key_prefix="paused-", limit=200, exclude_keys=set()
+        )
+        answers = [s.key for s in stored if s.key.endswith("-response")]
+        for key in answers:
+            client.delete_flow_run_input(run, key)
+    return len(answers)

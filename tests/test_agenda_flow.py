@@ -222,6 +222,10 @@ def test_approved_agenda_writes_every_output(started: Started) -> None:
     assert (outputs / summary.folder / "freigegeben.json").is_file()  # type: ignore[operator]
     decision = json.loads((outputs / summary.folder / "freigabe.json").read_text())  # type: ignore[operator]
     assert decision["comment"] == "Frau Beispiel informiert" and decision["moved"] == len(moves)
+    with get_client(sync_client=True) as client:  # the forms left the Prefect server
+        kept = client.filter_flow_run_input(started.run.id, "paused-", 200, set())
+    assert kept and not [k.key for k in kept if k.key.endswith("-response")]
+    assert "Beispiel" not in json.dumps([k.value for k in kept])
     table = json.loads(_artifacts(started.run.id)[f"agenda-outputs-{TENANT}"].data)
     assert len(table) == 8 and {row["Teil"] for row in table} == {"öffentlich", "nichtöffentlich"}
     engine = make_engine(Settings().effective_database_url)
