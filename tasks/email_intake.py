@@ -2,10 +2,12 @@
 
 The e-mail is the unit the clerk sees: it ends accepted when at least one form in it
 became a case, duplicate when its forms were all received before, else quarantined
-with the reason of its first faulty form (or "no form"). Attachments are stored as
+with the reason of its faulty form(s) (or "no form"). Attachments are stored as
 documents of their own (parent = the e-mail); the ones that are no form are kept with
-the case as supporting files. Everything is decided in one transaction, so a crash
-makes the next run repeat the whole e-mail, never half of it.
+the case as supporting files. Every faulty form is quarantined on its own document (an
+attachment's, or for the body the e-mail's), found by document id and never by file
+name, since two attachments may share a name. Everything is decided in one
+transaction, so a crash makes the next run repeat the whole e-mail, never half of it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ class _Part:
     verdict: Evaluation | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Fault:
+    """A faulty form: where it is (`part` None = the e-mail's body) and why."""
+
+    label: str
+    reason: Reason
+    form_type: str | None
+    part: _Part | None
+
+
 def _attachments(ctx: IntakeContext, email: Registered, parsed: ParsedDocument) -> list[_Part]:
     parts: list[_Part] = []
     for number, attachment in enumerate(parsed.attachments, start=1):
@@ -50,7 +62,12 @@ def _read(part: _Part) -> bool:
 
 
 def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) -> FileResult:
-    """Decide an e-mail and everything attached to it."""
+    """Decide an e-mail and everything attached to it.
+
+    Valid forms become cases; every faulty form (body and each attachment) is
+    quarantined with its own reason, so none is lost beside a case or hidden behind the
+    first fault; parts the parser left out are recorded (audit, and the clerk's reason).
+    """
     parts = _attachments(ctx, reg, parsed)
     body = evaluate(ctx, parsed) if parsed.fields else None
     if body is not None and body.form_type is None:
@@ -72,14 +89,15 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
             kind="eml",
             attachments=len(parts),
             form_in_body=body is not None,
+            dropped_parts=parsed.dropped_parts,
         )
         cases = []
-        first_fault: tuple[str, Reason, str | None] | None = None
+        faults: list[_Fault] = []
         if body is not None:
             if body.form is not None and body.form_type is not None:
                 cases.append(accept(session, ctx, email, body.form_type, body.form))
             elif body.reason is not None:
-                first_fault = ("E-Mail-Text", body.reason, body.form_type)
+                faults.append(_Fault(reasons.EMAIL_TEXT, body.reason, body.form_type, None))
         for part in forms:
             assert part.verdict is not None
             doc = session.get_one(Document, part.reg.document_id)
@@ -87,8 +105,11 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
             if part.verdict.form is not None and part.verdict.form_type is not None:
                 cases.append(accept(session, ctx, doc, part.verdict.form_type, part.verdict.form))
             elif part.verdict.reason is not None:
-                fault = (part.name, part.verdict.reason, part.verdict.form_type)
-                first_fault = first_fault or fault
+                faults.append(_Fault(part.name, part.verdict.reason, part.verdict.form_type, part))
+        for fault in faults:  # each faulty attachment on its own document, found by id
+            if fault.part is not None:
+                doc = session.get_one(Document, fault.part.reg.document_id)
+                quarantine(session, ctx, doc, fault.reason, fault.form_type)
         for part in parts:
             if part.reg.duplicate:
                 continue
@@ -99,6 +120,7 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
                 if doc.kind is None and part.parsed is not None:
                     doc.kind = part.parsed.kind.value
         numbers = tuple(c.file_number for c in cases)
+        body_fault = next((f for f in faults if f.part is None), None)
         if cases:
             if email.status == DocumentStatus.RECEIVED:
                 email.status, email.decided_at = DocumentStatus.ACCEPTED, utcnow()
@@ -112,32 +134,41 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
                     case_id=cases[0].id,
                     file_numbers=list(numbers),
                 )
-            if first_fault is not None:  # a faulty form beside a good one: park that one
-                name, reason, form_type = first_fault
-                faulty = next((p for p in forms if p.name == name), None)
-                if faulty is not None:
-                    doc = session.get_one(Document, faulty.reg.document_id)
-                    quarantine(session, ctx, doc, reason, form_type)
+            if body_fault is not None:  # the body's form failed: park it on the e-mail
+                reason = reasons.with_dropped_parts(
+                    reasons.email_body(body_fault.reason, numbers), parsed.dropped_parts
+                )
+                quarantine(session, ctx, email, reason, body_fault.form_type)
             result = FileResult(email.sha256, Outcome.ACCEPTED, cases[0].form_type, numbers)
-        elif duplicates and first_fault is None:
+        elif duplicates and not faults:
             email.status, email.decided_at = DocumentStatus.DUPLICATE, utcnow()
             email.form_type = duplicates[0].reg.form_type
             audit.record(session, "duplicate", **common, sha256=email.sha256, status="forms_known")
             result = FileResult(email.sha256, Outcome.DUPLICATE, email.form_type)
         else:
-            unreadable = next(
-                (p for p in parts if p.verdict and p.verdict.reason and not _read(p)),
-                None,
-            )
-            if first_fault is None and unreadable is not None and unreadable.verdict is not None:
-                assert unreadable.verdict.reason is not None
-                first_fault = (unreadable.name, unreadable.verdict.reason, None)
-            if first_fault is not None:
-                name, inner, form_type = first_fault
-                reason = reasons.email_attachment(name, inner) if name != "E-Mail-Text" else inner
-            else:
-                reason, form_type = reasons.email_without_form(len(parts)), None
+            reason, form_type = _email_reason(faults, parts)
+            reason = reasons.with_dropped_parts(reason, parsed.dropped_parts)
             quarantine(session, ctx, email, reason, form_type)
             result = FileResult(email.sha256, Outcome.QUARANTINED, form_type, (), reason.code)
         session.commit()
     return result
+
+
+def _email_reason(faults: list[_Fault], parts: list[_Part]) -> tuple[Reason, str | None]:
+    """The reason of an e-mail that made no case: its faults, else why nothing was read.
+
+    One fault keeps its own wording; several are all named, so no fault hides behind
+    the first. Without a faulty form, an unreadable attachment is the likely form.
+    """
+    if len(faults) > 1:
+        return reasons.email_faults([(f.label, f.reason) for f in faults]), faults[0].form_type
+    if faults:
+        fault = faults[0]
+        if fault.part is None:
+            return fault.reason, fault.form_type
+        return reasons.email_attachment(fault.label, fault.reason), fault.form_type
+    unreadable = next((p for p in parts if p.verdict and p.verdict.reason and not _read(p)), None)
+    if unreadable is not None and unreadable.verdict is not None:
+        assert unreadable.verdict.reason is not None
+        return reasons.email_attachment(unreadable.name, unreadable.verdict.reason), None
+    return reasons.email_without_form(len(parts)), None

@@ -4,13 +4,16 @@ OParl 1.0 servers embed agenda items in meetings, consultations in papers and fi
 both; 1.1 servers may also offer them as lists of their own. Both ways end in the same rows:
 an embedded child knows its parent and position, a listed one keeps what is stored (see
 `KEEP`). A parent sent with its children embedded is their complete list, so children it no
-longer names are marked deleted (`RowBatch.parents`).
+longer names are marked deleted (`RowBatch.parents`) - unless a child was too broken to read:
+then the list is not complete, and the dropped child must not be marked deleted for it.
+An embedded child's raw JSON is found by its id, never by its position, because dropped
+children shift the positions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors.oparl.models import (
     AgendaItem,
@@ -24,6 +27,8 @@ from connectors.oparl.models import (
 )
 from connectors.oparl.quirks import Quirk, QuirkLog
 from connectors.oparl.sections import agenda_sections, is_section_marker
+
+T = TypeVar("T", bound=OParlObject)
 
 EMBEDDED = {
     "agendaItem",
@@ -96,10 +101,30 @@ def _ids(value: Any) -> Any:
     return value
 
 
-def _children(raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
+def _embedded(
+    raw: dict[str, Any], key: str, children: list[T]
+) -> tuple[list[tuple[int, T, dict[str, Any]]], bool]:
+    """Each parsed child with its position and raw JSON in the parent, paired by id.
+
+    Returns the pairs and whether they are all the children the parent sent: a child the
+    lenient validator dropped leaves its raw entry unpaired, and then the parent's list of
+    children is incomplete (so nothing may be marked deleted for it).
+    """
     value = raw.get(key)
-    items = value if isinstance(value, list) else [value]  # a single object: a quirk
-    return [item if isinstance(item, dict) else {} for item in items]
+    items = [] if value is None else value if isinstance(value, list) else [value]
+    found: dict[str, tuple[int, dict[str, Any]]] = {}
+    for index, item in enumerate(items):
+        ident = item.get("id") if isinstance(item, dict) else None
+        if isinstance(ident, str | int) and not isinstance(ident, bool):
+            found.setdefault(str(ident), (index, item))  # a repeated id: the first place
+    pairs: list[tuple[int, T, dict[str, Any]]] = []
+    for child in children:
+        index, child_raw = found.get(child.id, (len(pairs), {}))
+        if not child_raw:  # cannot happen for a child read from `items`; keep it whole
+            child_raw = child.model_dump(mode="json", by_alias=True, exclude_none=True)
+        pairs.append((index, child, child_raw))
+    complete = len(children) == len(items) and len({c.id for c in children}) == len(found)
+    return pairs, complete
 
 
 def add_entry(batch: RowBatch, kind: str, obj: OParlObject, raw: dict[str, Any]) -> None:
@@ -153,16 +178,15 @@ def _meeting(batch: RowBatch, meeting: Meeting, raw: dict[str, Any]) -> None:
     items = [item for item in meeting.agenda_item if isinstance(item, AgendaItem)]
     if meeting.deleted or len(items) != len(meeting.agenda_item):
         return  # children of a deleted meeting are swept; listed ones come from their list
-    batch.parents.setdefault("meeting", set()).add(meeting.id)
+    pairs, complete = _embedded(raw, "agendaItem", items)
+    if complete:
+        batch.parents.setdefault("meeting", set()).add(meeting.id)
     if any(item.order is None for item in items):
         batch.quirks.note(Quirk.MISSING_ORDER, batch.url)
     sections = agenda_sections(items, batch.url, batch.quirks)
-    raws = _children(raw, "agendaItem")
-    for position, (item, (_, public, source)) in enumerate(zip(items, sections, strict=True)):
+    for (position, item, item_raw), (_, public, source) in zip(pairs, sections, strict=True):
         columns = _item_columns(batch, item, item.meeting or meeting.id, position)
-        batch.add(
-            "agendaItem", item, raws[position], **columns, public=public, public_source=source
-        )
+        batch.add("agendaItem", item, item_raw, **columns, public=public, public_source=source)
 
 
 def _item_columns(
@@ -201,11 +225,12 @@ def _paper(batch: RowBatch, paper: Paper, raw: dict[str, Any]) -> None:
     consultations = [c for c in paper.consultation if isinstance(c, Consultation)]
     if paper.deleted or len(consultations) != len(paper.consultation):
         return
-    batch.parents.setdefault("paper", set()).add(paper.id)
-    raws = _children(raw, "consultation")
-    for position, consultation in enumerate(consultations):
+    pairs, complete = _embedded(raw, "consultation", consultations)
+    if complete:
+        batch.parents.setdefault("paper", set()).add(paper.id)
+    for position, consultation, consultation_raw in pairs:
         columns = _consultation_columns(consultation, consultation.paper or paper.id, position)
-        batch.add("consultation", consultation, raws[position], **columns)
+        batch.add("consultation", consultation, consultation_raw, **columns)
 
 
 def _consultation_columns(

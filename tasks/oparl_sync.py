@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 
 from connectors.database import ensure_schema, make_engine, tenant_session
-from connectors.oparl import OParlError, OParlSettings, OParlSource, make_source
+from connectors.oparl import OParlError, OParlSource, make_source
 from models.db import utcnow
 from models.oparl import OParlSyncState
 from models.oparl_sync import KINDS, ObjectCounts, OParlSyncSummary
@@ -29,7 +29,7 @@ from models.settings import Settings
 from models.tenant_scope import TenantSession
 from tasks.oparl_rows import RowBatch, add_entry
 from tasks.oparl_store import count_stored, dangling_references, store_batch, sweep_unseen
-from tasks.secrets import oparl_api_key
+from tasks.secrets import oparl_settings_for
 
 
 def sync_oparl(
@@ -162,10 +162,8 @@ def sync_oparl_task(
     tenant_id: str, system_url: str, body_id: str | None, full: bool
 ) -> OParlSyncSummary:
     """The sync as a Prefect task: opens its own engine and client, closes them after."""
-    settings, oparl = Settings(), OParlSettings()
-    api_key = oparl_api_key(tenant_id, system_url, settings)  # the tenant's Secret block
-    if api_key is not None:
-        oparl = oparl.model_copy(update={"api_key": api_key})
+    settings = Settings()
+    oparl = oparl_settings_for(tenant_id, system_url, settings)  # key only for its system
     engine = make_engine(settings.effective_database_url)
     source = make_source(oparl)
     try:

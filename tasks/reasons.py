@@ -19,6 +19,7 @@ SUPPORTED = (
     "Angenommen werden PDF-Formulare, Word-Formulare (DOCX), Web-Formulare (JSON) "
     "und E-Mails (.eml)."
 )
+EMAIL_TEXT = "E-Mail-Text"  # how a clerk's reason names the form in an e-mail's body
 
 
 @dataclass(frozen=True)
@@ -119,3 +120,43 @@ def email_without_form(attachments: int) -> Reason:
 def email_attachment(name: str, inner: Reason) -> Reason:
     """An e-mail whose only form failed: the e-mail carries its attachment's reason."""
     return Reason(inner.code, f"Anhang „{name}“: {inner.text}", inner.details)
+
+
+def email_body(inner: Reason, file_numbers: tuple[str, ...]) -> Reason:
+    """A faulty form in an e-mail's text beside cases made from its attachments.
+
+    The clerk must not lose the text's form just because an attachment succeeded, and
+    needs the file numbers to see which parts of the same e-mail are already cases.
+    """
+    made = f" Aus den Anhängen angelegt: {', '.join(file_numbers)}." if file_numbers else ""
+    return Reason(inner.code, f"E-Mail-Text: {inner.text}{made}", inner.details)
+
+
+def email_faults(faults: list[tuple[str, Reason]]) -> Reason:
+    """An e-mail without a case and more than one faulty form: every fault is named.
+
+    The code is the first fault's, so the run's tally of reasons keeps its codes; each
+    faulty attachment also has a quarantine entry of its own.
+    """
+    texts = "; ".join(
+        f"{EMAIL_TEXT}: {inner.text}"
+        if label == EMAIL_TEXT
+        else email_attachment(label, inner).text
+        for label, inner in faults
+    )
+    details = [d for _, inner in faults for d in inner.details]
+    return Reason(
+        faults[0][1].code, f"E-Mail mit {len(faults)} fehlerhaften Formularen: {texts}", details
+    )
+
+
+def with_dropped_parts(reason: Reason, dropped: int) -> Reason:
+    """Add that parts of the e-mail were not taken over (limits, undecodable parts)."""
+    if dropped <= 0:
+        return reason
+    note = (
+        f" Hinweis: {dropped} Anhang/Anhänge bzw. Teil(e) der E-Mail wurden nicht übernommen "
+        "(mehr als 50 Anhänge, zu tief verschachtelt oder nicht lesbar); bitte das "
+        "Original prüfen."
+    )
+    return Reason(reason.code, reason.text + note, reason.details)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from connectors.catalogue import load_tenant
+from connectors.oparl import OParlSettings
 from models.settings import Settings
 
 
@@ -124,3 +125,30 @@ def oparl_api_key(
     if tenant.oparl is None or tenant.oparl.system_url != system_url:
         return None
     return load_secret(tenant_slug, "oparl", settings)
+
+
+def oparl_settings_for(
+    tenant_slug: str,
+    system_url: str,
+    settings: Settings | None = None,
+    oparl: OParlSettings | None = None,
+) -> OParlSettings:
+    """OParl settings for reading `system_url`, with a key only if it belongs to that system.
+
+    A key (the tenant's Secret block, else the installation-wide `AMTSFLOW_OPARL_API_KEY`)
+    belongs to the system the tenant file names: a run pointed at any other URL (a flow
+    parameter a clerk or operator types) goes without one. The settings also name that
+    system, so the client sends the key only to its origin, never to URLs the server's JSON
+    points elsewhere.
+
+    Raises:
+        MissingSecretError: the tenant references an `oparl` secret whose block is missing.
+
+    """
+    settings = settings or Settings()
+    oparl = oparl or OParlSettings()
+    tenant = load_tenant(tenant_slug, settings.tenants)
+    if tenant.oparl is None or tenant.oparl.system_url != system_url:
+        return oparl.model_copy(update={"api_key": None, "system_url": None})
+    api_key = oparl_api_key(tenant_slug, system_url, settings) or oparl.api_key
+    return oparl.model_copy(update={"api_key": api_key, "system_url": system_url})

@@ -36,6 +36,7 @@ class Answer:
     content_type: str = "application/json"
     close: bool = False
     delay_s: float = 0.0
+    chunked: bool = False  # no Content-Length: the client learns the size only by reading
 
 
 class OParlTestServer:
@@ -161,6 +162,17 @@ def _handler(server: OParlTestServer) -> type[BaseHTTPRequestHandler]:
                     return
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
+                if answer.chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    try:
+                        for start in range(0, len(answer.body), 1024):
+                            piece = answer.body[start : start + 1024]
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.write(b"0\r\n\r\n")
+                    except (BrokenPipeError, ConnectionResetError):
+                        self.close_connection = True  # the client stopped reading
+                    return
                 self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
                 self.wfile.write(answer.body)

@@ -373,6 +373,7 @@ def test_email_limits(parse: Parse) -> None:
     doc = parse(message.as_bytes())
     assert len(doc.fields) == 200
     assert len(doc.attachments) == 50
+    assert doc.dropped_parts == 10  # counted, so the intake can tell the clerk
 
 
 def test_unknown_charset_falls_back(parse: Parse) -> None:

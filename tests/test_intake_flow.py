@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from email.message import EmailMessage
 from pathlib import Path
 
 import docx
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from connectors.database import make_engine, tenant_session
 from flows.intake import intake
 from models.db import AuditEvent, Case, Document, DocumentStatus, QuarantineEntry
+from models.intake import IntakeSummary
 from tests.conftest import DOCUMENTS, SAMPLE_INBOX
 
 
@@ -152,3 +154,153 @@ def test_every_shared_fixture_document_ends_somewhere(
         assert reason(name) == "parse_encrypted", name
     assert reason("imagemagick-images.pdf") == "unknown_form"
     assert reason("form.pdf") == "unknown_form"
+
+
+# --- E-mails with several forms: every fault quarantined on its own document ----------
+
+VALID_JSON = (SAMPLE_INBOX / "eingang-0002.json").read_bytes()  # Mängelmeldung, 66.20
+FAULTY_JSON = (SAMPLE_INBOX / "eingang-0003.json").read_bytes()  # Hundesteuer, IBAN wrong
+FAULTY_JSON_2 = FAULTY_JSON.replace(b'"plz": "12345"', b'"plz": "1234"')  # IBAN and PLZ
+_MAILER = (SAMPLE_INBOX / "eingang-0005.eml").read_text(encoding="utf-8").split("\n\n", 1)[1]
+FAULTY_BODY = _MAILER.replace("PLZ: 12345", "PLZ: 1234")  # Sondernutzung, PLZ wrong
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _message(body: str, *attachments: tuple[str, bytes]) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "formular@musterstadt.example"
+    message["To"] = "posteingang@musterstadt.example"
+    message["Subject"] = "Anträge"
+    message.set_content(body)
+    for name, data in attachments:
+        message.add_attachment(data, maintype="application", subtype="json", filename=name)
+    return message
+
+
+def _mail(body: str, *attachments: tuple[str, bytes]) -> bytes:
+    return _message(body, *attachments).as_bytes()
+
+
+def _run_mail(env: Path, raw: bytes) -> IntakeSummary:
+    """One intake run over an inbox holding just this e-mail."""
+    inbox = env / "tenants" / "musterstadt" / "eingang"  # a path of its own tenant
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "post.eml").write_bytes(raw)
+    return intake(tenant="musterstadt", source=str(inbox))
+
+
+def _quarantine(env: Path, url: str) -> dict[str, QuarantineEntry]:
+    """The quarantine entries by their document's SHA-256."""
+    with _db(env, url) as s:
+        rows = s.execute(
+            select(QuarantineEntry, Document.sha256).join(
+                Document, Document.id == QuarantineEntry.document_id
+            )
+        ).all()
+        s.expunge_all()
+        return {sha: entry for entry, sha in rows}
+
+
+def _docs(env: Path, url: str) -> dict[str, Document]:
+    with _db(env, url) as s:
+        docs = {d.sha256: d for d in s.scalars(select(Document))}
+        s.expunge_all()
+        return docs
+
+
+def test_same_named_attachments_quarantine_the_faulty_one(
+    prefect_api: str, amtsflow_env: Path, database_url: str
+) -> None:
+    raw = _mail("Anbei zwei Anträge.", ("antrag.json", VALID_JSON), ("antrag.json", FAULTY_JSON))
+    summary = _run_mail(amtsflow_env, raw)
+    assert (summary.accepted, summary.quarantined, summary.cases_created) == (1, 0, 1)
+    docs = _docs(amtsflow_env, database_url)
+    valid, faulty = docs[_sha(VALID_JSON)], docs[_sha(FAULTY_JSON)]
+    assert valid.status == DocumentStatus.ACCEPTED and valid.form_type == "maengelmeldung"
+    assert faulty.status == DocumentStatus.QUARANTINED
+    assert faulty.form_type == "hundesteuer_anmeldung"
+    quarantined = _quarantine(amtsflow_env, database_url)
+    assert set(quarantined) == {faulty.sha256}  # not the valid one, though named alike
+    assert quarantined[faulty.sha256].reason_code == "invalid_fields"
+    assert "Hundesteuer" in quarantined[faulty.sha256].reason
+    with _db(amtsflow_env, database_url) as s:
+        case = s.scalars(select(Case)).one()
+        assert case.document_id == valid.id and case.file_number.startswith("66.20-")
+    assert docs[_sha(raw)].status == DocumentStatus.ACCEPTED
+
+    again = _run_mail(amtsflow_env, raw)  # idempotent: nothing decided twice
+    assert (again.accepted, again.quarantined, again.duplicates) == (0, 0, 1)
+    assert set(_quarantine(amtsflow_env, database_url)) == {faulty.sha256}
+
+
+def test_two_faulty_attachments_are_both_quarantined(
+    prefect_api: str, amtsflow_env: Path, database_url: str
+) -> None:
+    raw = _mail("Anbei.", ("a.json", FAULTY_JSON), ("b.json", FAULTY_JSON_2))
+    summary = _run_mail(amtsflow_env, raw)
+    assert (summary.accepted, summary.quarantined, summary.cases_created) == (0, 1, 0)
+    quarantined = _quarantine(amtsflow_env, database_url)
+    first, second = quarantined[_sha(FAULTY_JSON)], quarantined[_sha(FAULTY_JSON_2)]
+    assert first.reason_code == second.reason_code == "invalid_fields"
+    assert "IBAN" in first.reason and "Postleitzahl" not in first.reason
+    assert "Postleitzahl" in second.reason  # each with its own reason
+    email = quarantined[_sha(raw)]  # the e-mail names both faults, not only the first
+    assert "2 fehlerhaften Formularen" in email.reason
+    assert "„a.json“" in email.reason and "„b.json“" in email.reason
+    docs = _docs(amtsflow_env, database_url)
+    assert all(d.status == DocumentStatus.QUARANTINED for d in docs.values())
+
+    again = _run_mail(amtsflow_env, raw)
+    assert (again.accepted, again.quarantined, again.duplicates) == (0, 0, 1)
+    assert len(_quarantine(amtsflow_env, database_url)) == 3
+
+
+def test_faulty_body_beside_a_valid_attachment_is_recorded(
+    prefect_api: str, amtsflow_env: Path, database_url: str
+) -> None:
+    raw = _mail(FAULTY_BODY, ("maengel.json", VALID_JSON))
+    summary = _run_mail(amtsflow_env, raw)
+    assert (summary.accepted, summary.cases_created) == (1, 1)
+    with _db(amtsflow_env, database_url) as s:
+        number = s.scalars(select(Case.file_number)).one()
+    quarantined = _quarantine(amtsflow_env, database_url)
+    assert set(quarantined) == {_sha(raw)}  # the body's form lives in the e-mail itself
+    entry = quarantined[_sha(raw)]
+    assert entry.reason_code == "invalid_fields"
+    assert entry.reason.startswith("E-Mail-Text: Formular „Antrag auf Sondernutzung")
+    assert number in entry.reason  # the clerk sees which case the e-mail already made
+    assert [d["field"] for d in entry.details] == ["Postleitzahl (Antragsteller)"]
+    docs = _docs(amtsflow_env, database_url)
+    assert docs[_sha(VALID_JSON)].status == DocumentStatus.ACCEPTED
+    assert docs[_sha(raw)].status == DocumentStatus.QUARANTINED
+    assert docs[_sha(raw)].case_id is not None
+
+
+def test_parts_left_out_of_an_email_are_recorded(
+    prefect_api: str, amtsflow_env: Path, database_url: str
+) -> None:
+    inner = EmailMessage()
+    inner.add_attachment(b"%PDF-1.7", maintype="application", subtype="pdf", filename="t.pdf")
+    for _ in range(22):  # deeper than the parser follows MIME nesting
+        outer = EmailMessage()
+        outer.make_mixed()
+        outer.attach(inner)
+        inner = outer
+    message = _message("Kein Formular.")
+    message.make_mixed()
+    message.attach(inner)
+    raw = message.as_bytes()
+    summary = _run_mail(amtsflow_env, raw)
+    assert (summary.quarantined, summary.quarantine_reasons) == (1, {"email_no_form": 1})
+    entry = _quarantine(amtsflow_env, database_url)[_sha(raw)]
+    assert "1 Anhang/Anhänge bzw. Teil(e) der E-Mail wurden nicht übernommen" in entry.reason
+    with _db(amtsflow_env, database_url) as s:
+        parsed = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.document_sha256 == _sha(raw), AuditEvent.action == "parsed"
+            )
+        ).one()
+        assert parsed.details["dropped_parts"] == 1

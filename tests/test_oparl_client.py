@@ -55,14 +55,19 @@ def test_concurrency_is_bounded(spec_server: OParlTestServer) -> None:
     assert len(pages) == 7 and spec_server.max_in_flight == 2
 
 
-def test_a_next_link_loop_is_cut(spec_server: OParlTestServer) -> None:
+def test_a_next_link_loop_is_cut_and_leaves_the_list_incomplete(
+    spec_server: OParlTestServer,
+) -> None:
     spec_server.fixed[ORGS] = _page(spec_server, ORGS)  # next: itself
     pages, client = _walk(spec_server)
-    assert len(pages) == 1 and pages[0].error is None
+    assert [len(p.entries) for p in pages] == [1, 0]
+    assert pages[0].error is None and "links.next führt zurück" in str(pages[1].error)
     spec_server.fixed[ORGS] = _page(spec_server, ORGS + "?page=2")
     spec_server.fixed[ORGS + "?page=2"] = _page(spec_server, ORGS)  # A -> B -> A
     pages, client = _walk(spec_server)
-    assert len(pages) == 2 and client.quirks.summary()["list_loop"] == 1
+    assert [p.error is None for p in pages] == [True, True, False]
+    assert spec_server.url(ORGS) in str(pages[-1].error)
+    assert client.quirks.summary()["list_loop"] == 1
 
 
 def test_a_list_without_end_stops_at_max_pages(spec_server: OParlTestServer) -> None:
@@ -119,7 +124,7 @@ def test_incremental_walks_ask_for_changes_since(spec_server: OParlTestServer) -
 
 
 def test_the_api_key_is_sent_but_never_shown(spec_server: OParlTestServer) -> None:
-    settings = fast_settings(api_key=SecretStr("geheim-123"))
+    settings = fast_settings(api_key=SecretStr("geheim-123"), system_url=spec_server.system_url)
     assert "geheim-123" not in repr(settings) and "geheim-123" not in str(settings.model_dump())
     with OParlClient(settings) as client:
         client.system(spec_server.system_url)
@@ -155,3 +160,57 @@ def test_a_download_larger_than_allowed_is_refused(spec_server: OParlTestServer)
     spec_server.files["/files/download/1.pdf"] = b"x" * (2**20 + 1)
     with OParlClient(fast_settings(max_file_mb=1)) as client, pytest.raises(OParlError):
         client.download(_file(spec_server))
+
+
+def test_the_api_key_goes_only_to_the_systems_origin(spec_server: OParlTestServer) -> None:
+    # a list page whose links.next and a file whose downloadUrl name another origin (the
+    # same host on another port): the municipality's token must not travel there
+    other = OParlTestServer()
+    other.lists[ORGS] = spec_server.lists[ORGS]
+    other.files["/files/download/1.pdf"] = PDF
+    spec_server.fixed[ORGS] = Answer(
+        body=json.dumps({"data": [], "links": {"next": other.url(ORGS)}}).encode()
+    )
+    settings = fast_settings(api_key=SecretStr("geheim-123"), system_url=spec_server.system_url)
+    with other.running(), OParlClient(settings) as client:
+        client.system(spec_server.system_url)
+        pages = list(client.walk_list("organization", spec_server.url(ORGS)))
+        assert [p.error for p in pages] == [None, None] and len(pages[1].entries) == 1
+        assert client.download(_file(other)).data == PDF
+    assert spec_server.paths_requested() == [spec_server.system_url[len(spec_server.base) :], ORGS]
+    for _path, headers in spec_server.requests:
+        assert headers["Authorization"] == "Bearer geheim-123"
+    assert [path for path, _ in other.requests] == [ORGS, "/files/download/1.pdf"]
+    for _path, headers in other.requests:
+        assert "Authorization" not in headers
+        assert "geheim-123" not in json.dumps(headers)
+
+
+def test_an_api_key_without_its_system_is_sent_nowhere(spec_server: OParlTestServer) -> None:
+    with OParlClient(fast_settings(api_key=SecretStr("geheim-123"))) as client:
+        client.system(spec_server.system_url)
+    assert "Authorization" not in spec_server.requests[0][1]
+
+
+def test_an_oversize_page_is_refused_with_its_path_and_the_limit(
+    spec_server: OParlTestServer,
+) -> None:
+    big = {"data": [spec_server.lists[ORGS][0]] * 200, "links": {}}
+    target = ORGS + "?access_token=s3cret"  # a query that must not show in the error
+    spec_server.fixed[target] = Answer(body=json.dumps(big).encode())
+    url = spec_server.url(target)
+    with OParlClient(fast_settings(max_page_bytes=4096)) as client:
+        (page,) = client.walk_list("organization", url)
+        assert page.error is not None and page.entries == []
+        assert spec_server.url(ORGS) in page.error and "4096 Bytes" in page.error
+        assert "s3cret" not in page.error and "MAX_PAGE_BYTES" in page.error
+        with pytest.raises(OParlError, match="größer als 4096 Bytes"):
+            client.system(url)
+        # without Content-Length the cap holds while reading
+        spec_server.fixed[target] = Answer(body=json.dumps(big).encode(), chunked=True)
+        with pytest.raises(OParlError, match="größer als 4096 Bytes"):
+            client.system(url)
+        # a page within the limit still reads
+        (ok,) = client.walk_list("organization", spec_server.url(ORGS))
+        assert ok.error is None and len(ok.entries) == 1
+    assert len(spec_server.paths_requested()) == 4  # refused at once, never retried

@@ -184,9 +184,13 @@ def test_a_broken_embedded_object_is_dropped_not_its_parent(
     meeting["agendaItem"].insert(0, {"id": spec_server.url("/agendaitem/1"), "order": "erster"})
     meeting["auxiliaryFile"].append({"name": "ohne id"})
     pages, client = walk(spec_server)
-    (parsed,) = objects(pages, "meeting")
+    (page,) = pages["meeting"]
+    ((parsed, _),) = page.entries
     assert isinstance(parsed, Meeting)
     assert [getattr(i, "number", None) for i in parsed.agenda_item] == ["10.1"]
     assert len(parsed.auxiliary_file) == 1
+    # the dropped agenda item is named, so the list cannot count as complete
+    assert page.invalid == [spec_server.url("/agendaitem/1")]
+    assert page.error and spec_server.url("/agendaitem/1") in page.error
     assert client.quirks.summary()["invalid_object"] == 2
     assert warned(caplog, "invalid_object", spec_server.url(MEETINGS))

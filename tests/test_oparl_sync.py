@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from models.oparl import (
     Paper,
 )
 from tasks.oparl_files import download_files
+from tasks.secrets import oparl_settings_for
 from tests.conftest_oparl import (  # noqa: F401  (the fixtures register by import)
     count,
     fast_settings,
@@ -32,7 +34,7 @@ from tests.conftest_oparl import (  # noqa: F401  (the fixtures register by impo
     spec_server_fixture,
 )
 from tests.oparl_server import Answer, OParlTestServer
-from tests.oparl_worlds import FILES, MEETINGS, ORGS, PAPERS, raw_page
+from tests.oparl_worlds import FILES, MEETINGS, ORGS, PAPERS, load_spec, raw_page
 
 
 def _path(server: OParlTestServer, url: str) -> str:
@@ -203,3 +205,126 @@ def test_every_quirk_at_once_still_syncs_completely(
     )
     assert stored[spec_server.url("/meeting/9")].deleted
     assert org.name == "Ausschuss für Haus halt und Finanzen"
+
+
+def test_an_oversize_list_page_is_recorded_as_an_error(
+    spec_server: OParlTestServer, oparl_engine: Engine
+) -> None:
+    big = {"data": spec_server.lists[PAPERS] * 100, "links": {}}
+    spec_server.fixed[PAPERS] = Answer(body=json.dumps(big).encode())
+    summary = run_sync(oparl_engine, spec_server.system_url, max_page_bytes=16_384)
+    assert not summary.complete
+    (error,) = summary.errors
+    assert spec_server.url(PAPERS) in error and "größer als 16384 Bytes" in error
+    assert summary.objects["meeting"].stored == 1  # the other lists were read
+    with tenant_session(oparl_engine, "a-stadt") as session:
+        state = session.scalars(select(OParlSyncState)).one()
+    assert state.last_success_at is None and state.last_error == error
+
+
+def test_a_key_is_only_used_for_the_tenants_own_system(
+    spec_server: OParlTestServer, tenants_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the installation-wide key belongs to the system the tenant file names; a run a clerk
+    # points at another URL (here: a second server) reads it without any key
+    monkeypatch.setenv("AMTSFLOW_TENANTS", str(tenants_dir))
+    monkeypatch.setenv("AMTSFLOW_OPARL_API_KEY", "geheim-123")
+    with (tenants_dir / "nebenan.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(f"oparl:\n  system_url: {spec_server.system_url}\n")
+    other = OParlTestServer()
+    load_spec(other)
+    own = oparl_settings_for("nebenan", spec_server.system_url)
+    assert own.api_key is not None and own.system_url == spec_server.system_url
+    elsewhere = oparl_settings_for("nebenan", other.system_url)
+    assert elsewhere.api_key is None and elsewhere.system_url is None
+    assert oparl_settings_for("musterstadt", spec_server.system_url).api_key is None
+    with other.running():
+        for settings, url in ((own, spec_server.system_url), (elsewhere, other.system_url)):
+            with OParlClient(settings) as client:
+                ((body, _),) = client.bodies(client.system(url))
+                assert sum(len(p.entries) for p in client.pages(body)) == 7
+    assert {h.get("Authorization") for _p, h in spec_server.requests} == {"Bearer geheim-123"}
+    assert other.requests and all("Authorization" not in h for _p, h in other.requests)
+
+
+def _children(server: OParlTestServer, template: dict[str, object], path: str) -> list[dict]:
+    """Three embedded children made from a spec example, the third one non-public."""
+    return [
+        {**template, "id": server.url(f"{path}/900{n}"), "name": f"Punkt {n}", "public": n != 3}
+        for n in (1, 2, 3)
+    ]
+
+
+def test_a_broken_embedded_child_neither_shifts_raw_json_nor_gets_deleted(
+    spec_server: OParlTestServer, oparl_engine: Engine
+) -> None:
+    meeting, paper = spec_server.lists[MEETINGS][0], spec_server.lists[PAPERS][0]
+    items = meeting["agendaItem"] = _children(spec_server, meeting["agendaItem"][0], "/item")
+    consultations = _children(spec_server, paper["consultation"][0], "/consultation")
+    paper["consultation"] = consultations
+    assert run_sync(oparl_engine, spec_server.system_url).complete
+    items[0]["order"] = "erster"  # not a number: the first item cannot be read
+    consultations[0]["authoritative"] = "vielleicht"
+    meeting["modified"] = paper["modified"] = dt.datetime.now(dt.UTC).isoformat()
+    changes = run_sync(oparl_engine, spec_server.system_url)  # incremental: no sweep
+    assert not changes.full and not changes.complete
+    assert items[0]["id"] in "\n".join(changes.errors)
+    assert consultations[0]["id"] in "\n".join(changes.errors)
+    full = run_sync(oparl_engine, spec_server.system_url, full=True)
+    assert not full.complete
+    with tenant_session(oparl_engine, "a-stadt") as session:
+        stored = {i.oparl_id: i for i in session.scalars(select(AgendaItem))}
+        advised = {c.oparl_id: c for c in session.scalars(select(Consultation))}
+    for position, sent in enumerate(items[1:], start=1):
+        row = stored[sent["id"]]
+        assert (row.raw["id"], row.raw["name"], row.position) == (
+            sent["id"],
+            sent["name"],
+            position,
+        )
+        assert row.raw["public"] is row.public is sent["public"]
+    for sent in consultations[1:]:
+        assert (advised[sent["id"]].raw["id"], advised[sent["id"]].raw["name"]) == (
+            sent["id"],
+            sent["name"],
+        )
+    # the unreadable ones still exist on the server: neither run marked them deleted
+    assert not stored[items[0]["id"]].deleted and not advised[consultations[0]["id"]].deleted
+
+
+def test_an_unreadable_object_is_an_error_and_read_again_next_time(
+    spec_server: OParlTestServer, oparl_engine: Engine
+) -> None:
+    orgs = spec_server.lists[ORGS]
+    orgs.append({**orgs[0], "id": spec_server.url("/organization/35"), "name": "Rat"})
+    assert run_sync(oparl_engine, spec_server.system_url).complete
+    broken = orgs[1]
+    broken.update(classification=["kein", "Text"], modified=dt.datetime.now(dt.UTC).isoformat())
+    failed = run_sync(oparl_engine, spec_server.system_url)
+    assert not failed.complete and broken["id"] in "\n".join(failed.errors)
+    full = run_sync(oparl_engine, spec_server.system_url, full=True)
+    assert not full.complete
+    assert count(oparl_engine, "a-stadt", "organization", deleted=False) == 2  # not swept
+    broken["classification"] = "Ausschuss"  # repaired on the server
+    again = run_sync(oparl_engine, spec_server.system_url)
+    # still asks for changes since the last run before the failure, so it reads it now
+    assert again.complete and failed.modified_since and again.modified_since
+    assert again.modified_since.replace(tzinfo=None) == failed.modified_since.replace(tzinfo=None)
+    with tenant_session(oparl_engine, "a-stadt") as session:
+        row = session.scalars(select(Organization).where(Organization.oparl_id == broken["id"]))
+        assert row.one().classification == "Ausschuss"
+
+
+def test_a_next_link_back_to_a_page_already_read_sweeps_nothing(
+    spec_server: OParlTestServer, oparl_engine: Engine
+) -> None:
+    spec_server.page_size = 1
+    orgs = spec_server.lists[ORGS]
+    orgs += [{**orgs[0], "id": spec_server.url(f"/organization/{n}")} for n in (35, 36)]
+    assert run_sync(oparl_engine, spec_server.system_url).complete
+    second = spec_server._page(ORGS, {"page": ["2"]})
+    second["links"]["next"] = spec_server.url(ORGS)  # 1 -> 2 -> 1: page 3 is never read
+    spec_server.fixed[ORGS + "?page=2"] = Answer(body=json.dumps(second).encode())
+    full = run_sync(oparl_engine, spec_server.system_url, full=True)
+    assert not full.complete and "links.next führt zurück" in "\n".join(full.errors)
+    assert count(oparl_engine, "a-stadt", "organization", deleted=False) == 3

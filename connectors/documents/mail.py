@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import re
+from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
 from html.parser import HTMLParser
@@ -32,22 +33,24 @@ def read_eml(data: bytes) -> ParsedDocument:
         data: The message's bytes as received (headers may be RFC 2047 encoded).
 
     Returns:
-        Subject as title, plain body as text, its `Label: value` lines as fields, and
-        the attachments.
+        Subject as title, plain body as text, its `Label: value` lines as fields, the
+        attachments, and how many attached parts were left out (over the limit, nested
+        too deep, undecodable) so that the intake can tell the clerk something is missing.
 
     """
     message = email.message_from_bytes(data, policy=policy.default)
     subject = message.get("Subject")
     title = clip(" ".join(str(subject).split()), 500) if subject is not None else ""
     body = _body(message)
-    attachments: list[Attachment] = []
-    _collect_attachments(message, attachments, depth=0, related=False)
+    found = _Found()
+    _collect_attachments(message, found, depth=0, related=False)
     return ParsedDocument(
         kind=DocumentKind.EML,
         fields=_form_fields(body),
         title=title or None,
         text=clip(body.strip()),
-        attachments=attachments,
+        attachments=found.attachments,
+        dropped_parts=found.dropped,
     )
 
 
@@ -98,23 +101,33 @@ def _form_fields(body: str) -> dict[str, str]:
     return sink.fields
 
 
-def _collect_attachments(
-    part: Message, out: list[Attachment], *, depth: int, related: bool
-) -> None:
-    """Append every attached part below `part`; inline parts and the body stay out.
+@dataclass
+class _Found:
+    """Attachments collected so far, and how many attached parts were left out."""
+
+    attachments: list[Attachment] = field(default_factory=list)
+    dropped: int = 0
+
+
+def _collect_attachments(part: Message, found: _Found, *, depth: int, related: bool) -> None:
+    """Collect every attached part below `part`; inline parts and the body stay out.
 
     A part counts as attached when it is not marked inline and has a file name, a
     non-text type, or an explicit `attachment` disposition. Images referenced from an
     HTML body (multipart/related with a Content-ID) are inline even when unmarked.
+    Whatever is left out for a limit or because it cannot be decoded is counted, never
+    dropped silently: a clerk must learn that the e-mail held more than was taken over.
+    A subtree nested too deep counts as one part (it is not walked, that is the limit).
     """
-    if depth > _MAX_DEPTH or len(out) >= MAX_ATTACHMENTS:
+    if depth > _MAX_DEPTH:
+        found.dropped += 1
         return
     if part.get_content_maintype() == "multipart":
         payload = part.get_payload()
         is_related = part.get_content_subtype() == "related"
         for child in payload if isinstance(payload, list) else []:
             if isinstance(child, Message):
-                _collect_attachments(child, out, depth=depth + 1, related=is_related)
+                _collect_attachments(child, found, depth=depth + 1, related=is_related)
         return
     disposition = part.get_content_disposition()
     filename = part.get_filename()
@@ -124,15 +137,20 @@ def _collect_attachments(
     wanted = disposition == "attachment" or filename or part.get_content_maintype() != "text"
     if inline or not wanted:
         return
+    if len(found.attachments) >= MAX_ATTACHMENTS:
+        found.dropped += 1  # counted without decoding: the limit bounds the work
+        return
     content = _content(part)
-    if content is not None:
-        out.append(
-            Attachment(
-                filename=clip(filename, 255) if filename else None,
-                media_type=part.get_content_type(),
-                content=content,
-            )
+    if content is None:
+        found.dropped += 1
+        return
+    found.attachments.append(
+        Attachment(
+            filename=clip(filename, 255) if filename else None,
+            media_type=part.get_content_type(),
+            content=content,
         )
+    )
 
 
 def _content(part: Message) -> bytes | None:

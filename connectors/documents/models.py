@@ -48,7 +48,9 @@ class ParsedDocument(BaseModel):
     `fields` holds form fields as label -> value exactly as the sender typed them
     (AcroForm fields, DOCX field/value table rows and content controls, JSON
     keys, `Label: value` lines of a form-mailer e-mail). Mapping labels to a form
-    model is not the parser's job.
+    model is not the parser's job. `dropped_parts` counts an e-mail's attached parts
+    that were left out (over the attachment limit, nested too deep, undecodable), so
+    the intake can record that the clerk does not see everything that was sent.
     """
 
     kind: DocumentKind
@@ -58,6 +60,7 @@ class ParsedDocument(BaseModel):
     page_count: int | None = None
     has_text_layer: bool | None = None
     attachments: list[Attachment] = Field(default_factory=list)
+    dropped_parts: int = 0
     failure: ParseFailure | None = None
     failure_detail: str | None = None
 

@@ -4,6 +4,9 @@ The lists of a body are walked concurrently (one thread per list, all requests t
 the fetcher's semaphore); each list follows `links.next` with a guard against loops.
 A list that fails ends with a page carrying the error, so the caller can store what it
 got and know that this list is incomplete; nothing the server sends crashes the walk.
+An object that cannot be read (or an agenda item or consultation its parent embeds) is
+skipped but named in its page's error too: a list with a hole must not count as complete,
+or a full sync would sweep the skipped object and incremental syncs would never ask again.
 """
 
 from __future__ import annotations
@@ -30,14 +33,29 @@ class ChecksumError(OParlError):
     """A downloaded file does not match the checksum the server gave for it."""
 
 
+#: Children a parent embeds whose loss must be reported: kind -> (JSON key, model field).
+EMBEDDED_CHILDREN = {
+    "meeting": ("agendaItem", "agenda_item"),
+    "paper": ("consultation", "consultation"),
+}
+#: How many unreadable ids an error names (the rest are counted), to keep summaries short.
+MAX_NAMED = 20
+
+
 @dataclass
 class ListPage:
-    """One page of a list: parsed objects with their raw JSON; `error` ends the list early."""
+    """One page of a list: parsed objects with their raw JSON, and what makes it incomplete.
+
+    `error` set means the list cannot count as complete. Either the page could not be read
+    (then it is the list's last page), or it named objects that could not be read: their
+    ids are in `invalid`, the readable rest is in `entries` and the walk goes on.
+    """
 
     kind: str
     url: str
     entries: list[tuple[OParlObject, dict[str, Any]]] = field(default_factory=list)
     error: str | None = None
+    invalid: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -86,7 +104,7 @@ class OParlClient:
             raise OParlError(f"{system.id}: System nennt keine Körperschaften")
         out: list[tuple[Body, dict[str, Any]]] = []
         for page in self.walk_list("body", system.body):
-            if page.error:
+            if page.error and not page.invalid:  # an unreadable body only loses itself
                 raise OParlError(page.error)
             out += [(obj, raw) for obj, raw in page.entries if isinstance(obj, Body)]
         return out
@@ -94,13 +112,20 @@ class OParlClient:
     def walk_list(
         self, kind: str, url: str, modified_since: dt.datetime | None = None
     ) -> Iterator[ListPage]:
-        """The pages of one list; follows `links.next`, never the same URL twice."""
+        """The pages of one list; follows `links.next`, never the same URL twice.
+
+        Only a page without `links.next` ends a list. A next link back to a page already
+        read leaves unknown pages unread, so it ends the walk with an error page: a full sync
+        must not take the rows of those pages for deleted on the server.
+        """
         params = {"modified_since": modified_since.isoformat()} if modified_since else None
         seen: set[str] = set()
         next_url: str | None = url
         while next_url:
             if next_url in seen:
                 self.quirks.note(Quirk.LIST_LOOP, next_url, "Seite schon gelesen")
+                error = f"{url}: links.next führt zurück auf {next_url}, Liste unvollständig"
+                yield ListPage(kind, next_url, error=error)
                 return
             if len(seen) >= self.settings.max_pages:
                 self.quirks.note(Quirk.LIST_LOOP, url, f"mehr als {len(seen)} Seiten")
@@ -112,7 +137,8 @@ class OParlClient:
             except OParlError as exc:
                 yield ListPage(kind, next_url, error=str(exc))
                 return
-            yield ListPage(kind, next_url, self._entries(kind, data["data"], next_url))
+            entries, invalid = self._entries(kind, data["data"], next_url)
+            yield ListPage(kind, next_url, entries, _invalid_error(next_url, invalid), invalid)
             params = None  # the server's next links carry the query themselves
             links = data.get("links")
             following = links.get("next") if isinstance(links, dict) else None
@@ -120,21 +146,28 @@ class OParlClient:
 
     def _entries(
         self, kind: str, items: list[Any], url: str
-    ) -> list[tuple[OParlObject, dict[str, Any]]]:
+    ) -> tuple[list[tuple[OParlObject, dict[str, Any]]], list[str]]:
+        """The readable objects of a page, and the ids of those (or their children) skipped."""
         model = MODELS[kind]
         context = {"quirks": self.quirks, "url": url}
         out: list[tuple[OParlObject, dict[str, Any]]] = []
-        for item in items:
+        invalid: list[str] = []
+        for index, item in enumerate(items):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 self.quirks.note(Quirk.INVALID_OBJECT, url, "kein Objekt mit id")
+                invalid.append(f"Eintrag {index + 1} ohne id")
                 continue
             check_deleted_type(item, url, self.quirks)
             try:
-                out.append((model.model_validate(item, context=context), item))
+                obj = model.model_validate(item, context=context)
             except ValidationError as exc:
                 fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
                 self.quirks.note(Quirk.INVALID_OBJECT, url, ", ".join(fields)[:200])
-        return out
+                invalid.append(item["id"])
+                continue
+            out.append((obj, item))
+            invalid += dropped_children(kind, obj, item)
+        return out, invalid
 
     def pages(self, body: Body, modified_since: dt.datetime | None = None) -> Iterator[ListPage]:
         """The pages of all the body's lists, walked concurrently, as they arrive."""
@@ -197,3 +230,36 @@ class OParlClient:
                     raise OParlError(f"{url}: größer als {limit} Bytes")
                 chunks.append(chunk)
         return b"".join(chunks)
+
+
+def dropped_children(kind: str, obj: OParlObject, raw: dict[str, Any]) -> list[str]:
+    """Embedded agenda items or consultations the parent's raw JSON has but `obj` lacks.
+
+    The lenient validator drops a broken embedded child and keeps its parent; the ids of
+    such children (or their positions, when they have no id) must reach the sync's errors.
+    """
+    if kind not in EMBEDDED_CHILDREN or obj.deleted:
+        return []
+    key, attribute = EMBEDDED_CHILDREN[kind]
+    value = raw.get(key)
+    if value is None:
+        return []
+    children = value if isinstance(value, list) else [value]  # a single object: a quirk
+    parsed = {child if isinstance(child, str) else child.id for child in getattr(obj, attribute)}
+    dropped: list[str] = []
+    for index, child in enumerate(children):
+        ident = child.get("id") if isinstance(child, dict) else child
+        if not isinstance(ident, str | int) or isinstance(ident, bool):
+            dropped.append(f"{obj.id}: {key}[{index}] ohne id")
+        elif str(ident) not in parsed:
+            dropped.append(str(ident))
+    return dropped
+
+
+def _invalid_error(url: str, invalid: list[str]) -> str | None:
+    """The error of a page that named unreadable objects; None when all could be read."""
+    if not invalid:
+        return None
+    named = ", ".join(invalid[:MAX_NAMED])
+    more = f" und {len(invalid) - MAX_NAMED} weitere" if len(invalid) > MAX_NAMED else ""
+    return f"{url}: unlesbare Objekte übersprungen, Liste unvollständig: {named}{more}"

@@ -4,18 +4,26 @@ A municipal IT provider's server is shared with the public, so every request pas
 semaphore (at most `concurrency` at a time) and carries our User-Agent; temporary failures
 (5xx, 429, timeouts, broken connections) are retried with exponential backoff, a bounded
 number of times, and each retry is logged as a quirk naming the URL.
+
+The server's JSON names further URLs (bodies, lists, `links.next`, file downloads), and a
+hostile or compromised server can point them anywhere: the API key therefore goes only to
+the configured system's origin, decided per request, and JSON answers are read with a byte
+cap instead of whole, so such a server can neither collect the key nor fill our memory.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import SecretStr
 
-from connectors.oparl.quirks import Quirk, QuirkLog, as_list_page, decode_json
+from connectors.oparl.quirks import Quirk, QuirkLog, TooLargeError, as_list_page, decode_json
 from connectors.oparl.settings import OParlSettings
 
 T = TypeVar("T")
@@ -37,6 +45,53 @@ class TemporaryError(Exception):
     """A temporary failure worth another try (raised inside `Fetcher.retrying`)."""
 
 
+Origin = tuple[str, str, int]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: httpx.URL | str) -> Origin:
+    """Scheme, host and port of a URL (default ports filled in), as browsers compare them."""
+    parsed = httpx.URL(url)
+    port = parsed.port or _DEFAULT_PORTS.get(parsed.scheme, 0)
+    return parsed.scheme, parsed.host.lower(), port
+
+
+class SystemOnlyBearer(httpx.Auth):
+    """The API key as a Bearer token, only on requests to the configured system's origin.
+
+    Decided per request (not as a client-wide header) because the URLs we follow come
+    from the server's JSON: a body list, `links.next` or a file URL naming another host
+    must not receive the municipality's token. httpx itself drops the header when a
+    redirect leaves the origin.
+    """
+
+    def __init__(self, api_key: SecretStr, system_url: str) -> None:
+        self._api_key = api_key
+        self._origin = origin_of(system_url)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the header when the request goes to the system's own origin."""
+        if origin_of(request.url) == self._origin:
+            request.headers["Authorization"] = f"Bearer {self._api_key.get_secret_value()}"
+        yield request
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A JSON answer read within the byte cap: status, the URL asked for, the bytes."""
+
+    status_code: int
+    url: str
+    content: bytes
+
+
+def shown_url(url: httpx.URL | str) -> str:
+    """A URL for error messages: without query and fragment (they may carry secrets)."""
+    parsed = httpx.URL(url)
+    return str(parsed.copy_with(query=None, fragment=None))
+
+
 class Fetcher:
     """A shared httpx client that is polite and patient."""
 
@@ -53,10 +108,12 @@ class Fetcher:
         self._sleep = sleep or time.sleep
         self._slots = threading.BoundedSemaphore(settings.concurrency)
         headers = {"User-Agent": settings.user_agent, "Accept": "application/json"}
-        if settings.api_key is not None:
-            headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
+        auth: httpx.Auth | None = None
+        if settings.api_key is not None and settings.system_url:
+            auth = SystemOnlyBearer(settings.api_key, settings.system_url)
         self.http = httpx.Client(
             headers=headers,
+            auth=auth,
             timeout=httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s),
             limits=httpx.Limits(max_connections=settings.concurrency),
             follow_redirects=True,
@@ -92,47 +149,81 @@ class Fetcher:
             self._sleep(min(delay, self.settings.backoff_max_s))
         raise AssertionError("unreachable")
 
-    def get(self, url: str, params: dict[str, str] | None = None) -> httpx.Response:
-        """GET with retries; the answer may still be a 4xx, which the caller judges."""
+    def get(self, url: str, params: dict[str, str] | None = None) -> Fetched:
+        """GET with retries; the answer may still be a 4xx, which the caller judges.
 
-        def call() -> httpx.Response:
-            response = self.http.get(url, params=params)
-            if response.status_code >= 500 or response.status_code == 429:
-                raise TemporaryError(f"HTTP {response.status_code}")
-            return response
+        Raises:
+            OParlError: the answer is larger than `max_page_bytes` (not retried: a server
+                that sends too much once will do so again).
+
+        """
+
+        def call() -> Fetched:
+            with self.http.stream("GET", url, params=params) as response:
+                if response.status_code >= 500 or response.status_code == 429:
+                    raise TemporaryError(f"HTTP {response.status_code}")
+                content = self._read_capped(response)
+                return Fetched(response.status_code, str(response.request.url), content)
 
         return self.retrying(url, call)
 
+    def _read_capped(self, response: httpx.Response) -> bytes:
+        """The (decoded) body, aborting as soon as it exceeds `max_page_bytes`.
+
+        Read in chunks rather than whole: a hostile server could otherwise send gigabytes
+        (or a small compressed bomb) and the flow's process would hold them all.
+        """
+        limit = self.settings.max_page_bytes
+        declared = response.headers.get("Content-Length", "")
+        too_big = declared.isdigit() and int(declared) > limit
+        chunks: list[bytes] = []
+        size = 0
+        if not too_big:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    too_big = True
+                    break
+                chunks.append(chunk)
+        if too_big:
+            raise OParlError(
+                f"{shown_url(response.request.url)}: Antwort größer als {limit} Bytes "
+                "(AMTSFLOW_OPARL_MAX_PAGE_BYTES), abgebrochen"
+            )
+        return b"".join(chunks)
+
     def get_object(self, url: str) -> Any:
         """One object (System, Body): anything but 200 is an error."""
-        response = self.get(url)
-        if response.status_code != 200:
-            raise OParlError(f"{url}: HTTP {response.status_code}")
-        return self._decode(response, url)
+        fetched = self.get(url)
+        if fetched.status_code != 200:
+            raise OParlError(f"{url}: HTTP {fetched.status_code}")
+        return self._decode(fetched.content, url)
 
     def get_list_page(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """One page of a list, as `{"data": [...], "links": {...}}` whatever the server sent."""
-        response = self.get(url, params)
-        shown = str(response.request.url)
-        if response.status_code == 404 and _is_json_object(response):
+        fetched = self.get(url, params)
+        shown = fetched.url
+        if fetched.status_code == 404 and _is_json_object(fetched.content):
             self.quirks.note(Quirk.EMPTY_LIST_404, shown)
             return {"data": [], "links": {}}
-        if response.status_code != 200:
-            raise OParlError(f"{shown}: HTTP {response.status_code}")
+        if fetched.status_code != 200:
+            raise OParlError(f"{shown}: HTTP {fetched.status_code}")
         try:
-            return as_list_page(self._decode(response, shown), shown, self.quirks)
+            return as_list_page(self._decode(fetched.content, shown), shown, self.quirks)
         except ValueError as exc:
             raise OParlError(f"{shown}: {exc}") from exc
 
-    def _decode(self, response: httpx.Response, url: str) -> Any:
+    def _decode(self, content: bytes, url: str) -> Any:
         try:
-            return decode_json(response.content, url, self.quirks)
+            return decode_json(content, url, self.quirks, max_bytes=self.settings.max_page_bytes)
+        except TooLargeError as exc:
+            raise OParlError(f"{exc} (AMTSFLOW_OPARL_MAX_PAGE_BYTES)") from exc
         except ValueError as exc:
             raise OParlError(f"{url}: kein gültiges JSON ({type(exc).__name__})") from exc
 
 
-def _is_json_object(response: httpx.Response) -> bool:
+def _is_json_object(content: bytes) -> bool:
     try:
-        return isinstance(response.json(), dict)
+        return isinstance(json.loads(content), dict)
     except ValueError:
         return False

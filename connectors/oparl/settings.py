@@ -27,6 +27,12 @@ class OParlSettings(BaseSettings):
     backoff_max_s: float = Field(default=30.0, ge=0, description="Upper bound of one delay")
     max_pages: int = Field(default=20_000, ge=1, description="Pages of one list (loop guard)")
     max_file_mb: int = Field(default=100, ge=1, description="Largest file downloaded")
+    max_page_bytes: int = Field(
+        default=32 * 2**20,
+        ge=1,
+        description="Largest JSON answer (object or list page) read; a bigger one is an "
+        "error, so a hostile server cannot fill the flow's memory",
+    )
     overlap_s: float = Field(
         default=600.0,
         ge=0,
@@ -34,7 +40,14 @@ class OParlSettings(BaseSettings):
         "successful run minus this margin (clock skew between server and us)",
     )
     api_key: SecretStr | None = Field(
-        default=None, description="Sent as a Bearer token if the system requires one"
+        default=None,
+        description="Sent as a Bearer token if the system requires one, and only to the "
+        "origin (scheme, host, port) of `system_url`",
+    )
+    system_url: str | None = Field(
+        default=None,
+        description="The municipality's configured OParl System the API key belongs to; "
+        "without it the key is sent nowhere",
     )
 
     @property

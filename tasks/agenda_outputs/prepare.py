@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from connectors.catalogue import load_tenant
 from connectors.database import ensure_schema, make_engine, tenant_session
-from connectors.oparl import OParlSource, make_source
+from connectors.oparl import OParlSettings, OParlSource, make_source
 from connectors.pdf_merge import MergeLimits
 from connectors.storage import TenantStorage
 from models.agenda import AgendaDraft
@@ -118,7 +118,9 @@ def write_outputs(
     """Fetch the papers' files into the store and write every output of the meeting."""
     file_ids = [f for item in draft.items for f in item.file_ids]
     own_source = source is None
-    source = source or make_source()
+    # the installation's key goes only to the municipality's configured system
+    system_url = ctx.tenant.oparl.system_url if ctx.tenant.oparl else None
+    source = source or make_source(OParlSettings(system_url=system_url))
     try:
         files = fetch_paper_files(
             ctx.engine,
