@@ -71,15 +71,31 @@ def _decided(settings: Settings, tenant: str, hashes: set[str]) -> set[str]:
         engine.dispose()
 
 
-def _archive_one(drop: DropFile, sha: str, day_folder: Path) -> None:
+def archive_one(drop: DropFile, sha: str, day_folder: Path) -> bool:
+    """Move one decided file into the archive; False when it changed since it was hashed.
+
+    A scanner or a clerk may overwrite a file between the hashing and the move: what
+    is then in the drop folder is not what was decided, so it is checked again after
+    the move (a rename keeps the bytes) and goes back for the next intake.
+    """
     target = day_folder / drop.name
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         if target.is_file() and _sha256(target) == sha:
+            if _sha256(drop.path) != sha:
+                return False  # archived before, but a new version arrived under its name
             drop.path.unlink()  # archived before (a crash between rename and now)
-            return
+            return True
         target = target.with_name(f"{target.stem}-{sha[:12]}{target.suffix}")
     drop.path.replace(target)
+    moved = _sha256(target)
+    if moved != sha:
+        back = drop.path
+        if back.exists():  # yet another file took its name meanwhile
+            back = back.with_name(f"{back.stem}-{moved[:12]}{back.suffix}")
+        target.replace(back)
+        return False
+    return True
 
 
 def archive_decided(
@@ -103,8 +119,10 @@ def archive_decided(
             summary.left_waiting += 1
             continue
         try:
-            _archive_one(drop, sha, day_folder)
-            summary.archived += 1
+            if archive_one(drop, sha, day_folder):
+                summary.archived += 1
+            else:
+                summary.left_waiting += 1
         except OSError as exc:  # read-only share, vanished file: stays, next night again
             log.warning("Datei %s nicht archiviert: %s", sha[:12], type(exc).__name__)
             summary.archive_failed += 1

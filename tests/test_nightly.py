@@ -25,7 +25,13 @@ from flows.nightly import nightly
 from models.db import Case, Document, DocumentStatus, ReviewItem
 from models.nightly import CleanupSummary
 from models.settings import Settings
-from tasks.cleanup import ARCHIVE_DIR, TMP_MAX_AGE_S, clean_up, expire_archive
+from tasks.cleanup import (
+    ARCHIVE_DIR,
+    TMP_MAX_AGE_S,
+    archive_one,
+    clean_up,
+    expire_archive,
+)
 from tasks.nightly_summary import scrub
 from tests.conftest import SAMPLE_INBOX
 from tests.conftest_oparl import spec_server_fixture  # noqa: F401
@@ -223,3 +229,28 @@ def test_the_shipped_sample_inbox_is_never_archived(amtsflow_env: Path, database
     summary = clean_up(settings, tenant, archive_days=90)
     assert summary.samples_kept == 1 and summary.archived == 0
     assert sorted(p.name for p in SAMPLE_INBOX.iterdir()) == before
+
+
+def test_a_file_overwritten_after_hashing_is_not_archived(tmp_path: Path) -> None:
+    """The cleanup hashes, then moves: a file changed in between goes back, unarchived."""
+    inbox, day = tmp_path / "eingang", tmp_path / "eingang" / ARCHIVE_DIR / "2026-11-27"
+    inbox.mkdir()
+    path = inbox / "antrag.json"
+    path.write_bytes(b'{"alt": 1}')
+    decided = hashlib.sha256(path.read_bytes()).hexdigest()
+    [drop] = scan(inbox)
+    path.write_bytes(b'{"neu": 2}')  # a new version arrives under the same name
+
+    assert archive_one(drop, decided, day) is False
+    assert path.read_bytes() == b'{"neu": 2}'  # back in the drop folder for the next intake
+    assert [p for p in day.rglob("*") if p.is_file()] == []
+
+    # archived before under that name, then a new version came: neither deleted nor moved
+    (day / "antrag.json").write_bytes(b'{"alt": 1}')
+    assert archive_one(drop, decided, day) is False
+    assert path.read_bytes() == b'{"neu": 2}'
+    # the honest case still archives
+    path.write_bytes(b'{"alt": 1}')
+    (day / "antrag.json").unlink()
+    assert archive_one(drop, decided, day) is True
+    assert not path.exists() and (day / "antrag.json").read_bytes() == b'{"alt": 1}'
