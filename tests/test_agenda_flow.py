@@ -158,10 +158,10 @@ def test_approved_agenda_writes_every_output(started: Started) -> None:
     # the web app's door: the run is listed for its municipality only
     assert [p.flow_run_id for p in paused_agendas(TENANT)] == [started.run.id]
     assert paused_agendas("nebenan") == []
-    with pytest.raises(AgendaRunError):
+    with pytest.raises(AgendaRunError, match="kein Tagesordnungslauf dieser Gemeinde"):
         resume_agenda(started.run.id, AgendaApproval(approve=True, clerk="xy"), tenant="nebenan")
     for wrong in ("00000000-0000-4000-8000-000000000000", "kein-lauf"):
-        with pytest.raises(AgendaRunError):
+        with pytest.raises(AgendaRunError, match="kein Tagesordnungslauf dieser Gemeinde"):
             resume_agenda(wrong, AgendaApproval(approve=True, clerk="xy"), tenant=TENANT)
     with pytest.raises(ApprovalInputError, match="unbekannte TOP-Nummern: 99"):
         resume_agenda(

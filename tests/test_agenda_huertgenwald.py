@@ -118,7 +118,10 @@ def test_council_meeting_rebuilt_from_its_papers(synced: tuple[Engine, OParlTest
 def test_other_tenant_sees_no_meeting(synced: tuple[Engine, OParlTestServer]) -> None:
     engine, server = synced
     other = TENANT.model_copy(update={"slug": "b-dorf"})
-    with tenant_session(engine, "b-dorf") as session, pytest.raises(LookupError):
+    with (
+        tenant_session(engine, "b-dorf") as session,
+        pytest.raises(LookupError, match="in den Daten der Gemeinde nicht vorhanden"),
+    ):
         build_agenda(session, other, server.url(f"{BODY}/meeting/2524"))
 
 
@@ -130,7 +133,8 @@ def test_replay_of_one_meeting(synced: tuple[Engine, OParlTestServer]) -> None:
     assert figures["meetings"] == 1 and figures["papers"] == 22
     assert figures["paper_recall"] == 1.0
     assert figures["grouping_accuracy"] is not None and figures["grouping_accuracy"] >= 0.8
-    assert figures["order_tau"] is not None and -1 <= figures["order_tau"] <= 1
+    # 0.8268 measured on this meeting (the build is deterministic)
+    assert figures["order_tau"] is not None and figures["order_tau"] >= 0.75
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -241,7 +241,8 @@ def test_invalid_tenant_file_changes_nothing(
     result = CliRunner().invoke(app, ["deploy", "--tenants", str(folder), "--json"])
     assert result.exit_code == 1
     errors = json.loads(result.stdout)["errors"]
-    assert errors == [{"file": str(path), "field": "ags", "message": errors[0]["message"]}]
+    assert [(e["file"], e["field"]) for e in errors] == [(str(path), "ags")]
+    assert "Gemeindeschlüssel muss aus genau 8 Ziffern bestehen" in errors[0]["message"]
     after = _deployments(f"tenant:{slugs['alpha']}")
     assert {k: v.updated for k, v in after.items()} == {k: v.updated for k, v in before.items()}
 

@@ -200,9 +200,12 @@ def test_cleanup_keeps_what_is_undecided_and_expires_old_archives(
 
 def test_archive_retention_counts_days_not_file_times(tmp_path: Path) -> None:
     archive = tmp_path / ARCHIVE_DIR
-    for day in ("2026-08-28", "2026-08-29", "nicht-datum"):
+    new, old = time.time(), time.time() - 400 * 86400
+    for day, stamp in (("2026-08-28", new), ("2026-08-29", old), ("nicht-datum", old)):
         (archive / day).mkdir(parents=True)
         (archive / day / "a.pdf").write_bytes(b"a")
+        os.utime(archive / day / "a.pdf", (stamp, stamp))  # the opposite of the day's age
+        os.utime(archive / day, (stamp, stamp))
     summary = CleanupSummary(tenant="musterstadt")
     expire_archive(tmp_path, dt.date(2026, 11, 27), 90, summary)
     assert sorted(p.name for p in archive.iterdir()) == ["2026-08-29", "nicht-datum"]

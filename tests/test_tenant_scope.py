@@ -49,8 +49,9 @@ def test_each_session_sees_only_its_tenant(engine: Engine) -> None:
         ).all()
         assert joined == [("a-stadt-1", "a" * 64)]
         # another tenant's id typed in: not found
-        other = tenant_session(engine, "b-dorf").scalar(select(Case.id))
-        assert s.get(Case, other) is None
+        with tenant_session(engine, "b-dorf") as theirs:
+            other = theirs.scalar(select(Case.id))
+        assert other is not None and s.get(Case, other) is None
 
 
 def test_bulk_update_and_delete_stay_inside_the_tenant(engine: Engine) -> None:
@@ -59,6 +60,7 @@ def test_bulk_update_and_delete_stay_inside_the_tenant(engine: Engine) -> None:
         s.execute(update(Case).values(status="erledigt"))
         s.execute(delete(Case).where(Case.file_number == "b-dorf-1"))
         s.commit()
+        assert s.scalars(select(Case.status)).all() == ["erledigt"]  # its own: updated
     with tenant_session(engine, "b-dorf") as s:
         case = s.scalars(select(Case)).one()
         assert case.status == "eingegangen"
@@ -68,13 +70,16 @@ def test_writing_another_tenants_row_is_refused(engine: Engine) -> None:
     _seed(engine)
     with tenant_session(engine, "a-stadt") as s:
         s.add(Document(tenant_id="b-dorf", sha256="c" * 64, size=1))
-        with pytest.raises(TenantScopeError):
+        with pytest.raises(TenantScopeError, match="andere Gemeinde"):
             s.flush()
 
 
 def test_a_session_without_tenant_cannot_query_tenant_rows(engine: Engine) -> None:
     _seed(engine)
-    with Session(engine) as s, pytest.raises(TenantScopeError):
+    with (
+        Session(engine) as s,
+        pytest.raises(TenantScopeError, match="Abfrage auf Mandantendaten ohne Gemeinde"),
+    ):
         s.scalars(select(Case)).all()
 
 
