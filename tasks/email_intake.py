@@ -8,6 +8,10 @@ the case as supporting files. Every faulty form is quarantined on its own docume
 attachment's, or for the body the e-mail's), found by document id and never by file
 name, since two attachments may share a name. Everything is decided in one
 transaction, so a crash makes the next run repeat the whole e-mail, never half of it.
+
+An attached e-mail (a citizen's mail a clerk forwarded as attachment) counts as an
+attachment whose form is its body. Its own attachments are not searched: they stay
+inside the stored forwarded mail, and the audit and the clerk's reasons say so.
 """
 
 from __future__ import annotations
@@ -52,9 +56,28 @@ def _attachments(ctx: IntakeContext, email: Registered, parsed: ParsedDocument) 
     for path, result in ctx.parser.parse_many(list(fresh)):
         fresh[path].parsed = result
     for part in parts:
-        if part.parsed is not None and part.parsed.kind != DocumentKind.EML:
+        if part.parsed is None:
+            continue
+        if part.parsed.kind != DocumentKind.EML:
             part.verdict = evaluate(ctx, part.parsed)
+        elif part.parsed.ok and part.parsed.fields:
+            # a forwarded mail's body is judged like the e-mail's own body: lines that
+            # are no form are no fault (the mail stays a supporting file, as before)
+            verdict = evaluate(ctx, part.parsed)
+            part.verdict = verdict if verdict.form_type is not None else None
     return parts
+
+
+def _unsearched(part: _Part) -> int:
+    """How many attachments of a forwarded mail were not searched for forms.
+
+    Only the forwarded mail's body is read; its attachments (and the parts its parser
+    left out) stay inside the stored mail, so a clerk must be told to look there.
+    """
+    parsed = part.parsed
+    if parsed is None or parsed.kind != DocumentKind.EML:
+        return 0
+    return len(parsed.attachments) + parsed.dropped_parts
 
 
 def _read(part: _Part) -> bool:
@@ -77,6 +100,7 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
         if verdict is not None and verdict.form is not None and verdict.form_type is not None:
             prepare_counter(ctx, verdict.form_type, filing_year())
     duplicates = [p for p in parts if p.reg.duplicate and p.reg.form_type is not None]
+    unsearched = sum(_unsearched(p) for p in parts)
     with ctx.session() as session:
         email = session.get_one(Document, reg.document_id)
         email.kind = DocumentKind.EML.value
@@ -90,6 +114,7 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
             attachments=len(parts),
             form_in_body=body is not None,
             dropped_parts=parsed.dropped_parts,
+            unsearched_forwarded_attachments=unsearched,
         )
         cases = []
         faults: list[_Fault] = []
@@ -109,7 +134,8 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
         for fault in faults:  # each faulty attachment on its own document, found by id
             if fault.part is not None:
                 doc = session.get_one(Document, fault.part.reg.document_id)
-                quarantine(session, ctx, doc, fault.reason, fault.form_type)
+                reason = reasons.with_unsearched(fault.reason, _unsearched(fault.part))
+                quarantine(session, ctx, doc, reason, fault.form_type)
         for part in parts:
             if part.reg.duplicate:
                 continue
@@ -138,6 +164,7 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
                 reason = reasons.with_dropped_parts(
                     reasons.email_body(body_fault.reason, numbers), parsed.dropped_parts
                 )
+                reason = reasons.with_unsearched(reason, unsearched)
                 quarantine(session, ctx, email, reason, body_fault.form_type)
             result = FileResult(email.sha256, Outcome.ACCEPTED, cases[0].form_type, numbers)
         elif duplicates and not faults:
@@ -148,6 +175,7 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
         else:
             reason, form_type = _email_reason(faults, parts)
             reason = reasons.with_dropped_parts(reason, parsed.dropped_parts)
+            reason = reasons.with_unsearched(reason, unsearched)
             quarantine(session, ctx, email, reason, form_type)
             result = FileResult(email.sha256, Outcome.QUARANTINED, form_type, (), reason.code)
         session.commit()

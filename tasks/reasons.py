@@ -150,13 +150,32 @@ def email_faults(faults: list[tuple[str, Reason]]) -> Reason:
     )
 
 
+def _noted(reason: Reason, count: int, note: str) -> Reason:
+    """The reason with a note appended, when there is anything to note."""
+    return reason if count <= 0 else Reason(reason.code, f"{reason.text} {note}", reason.details)
+
+
 def with_dropped_parts(reason: Reason, dropped: int) -> Reason:
     """Add that parts of the e-mail were not taken over (limits, undecodable parts)."""
-    if dropped <= 0:
-        return reason
-    note = (
-        f" Hinweis: {dropped} Anhang/Anhänge bzw. Teil(e) der E-Mail wurden nicht übernommen "
+    return _noted(
+        reason,
+        dropped,
+        f"Hinweis: {dropped} Anhang/Anhänge bzw. Teil(e) der E-Mail wurden nicht übernommen "
         "(mehr als 50 Anhänge, zu tief verschachtelt oder nicht lesbar); bitte das "
-        "Original prüfen."
+        "Original prüfen.",
     )
-    return Reason(reason.code, reason.text + note, reason.details)
+
+
+def with_unsearched(reason: Reason, count: int) -> Reason:
+    """Add that a forwarded (attached) e-mail's own attachments were not searched.
+
+    Only a forwarded mail's text is read for a form; its attachments stay inside the
+    stored mail, so the clerk must know to open it before closing the matter.
+    """
+    return _noted(
+        reason,
+        count,
+        f"Hinweis: {count} Anhang/Anhänge einer weitergeleiteten (angehängten) E-Mail "
+        "wurden nicht nach Formularen durchsucht; sie liegen unverändert in der "
+        "gespeicherten E-Mail, bitte von Hand prüfen.",
+    )

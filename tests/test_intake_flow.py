@@ -304,3 +304,87 @@ def test_parts_left_out_of_an_email_are_recorded(
             )
         ).one()
         assert parsed.details["dropped_parts"] == 1
+
+
+# --- A forwarded e-mail (attached as message/rfc822): its body is a form --------------
+
+
+def _forwarded(inner: EmailMessage) -> bytes:
+    """A clerk's mail to the intake with a citizen's mail attached as message/rfc822."""
+    outer = _message("Zur Bearbeitung weitergeleitet.")
+    outer.add_attachment(inner, filename="weitergeleitet.eml")
+    return outer.as_bytes()
+
+
+def _forwarded_doc(env: Path, url: str, outer_sha: str) -> Document:
+    """The attached mail's document: found by its parent, since its bytes are re-encoded."""
+    docs = _docs(env, url)
+    parent = docs[outer_sha]
+    (doc,) = [d for d in docs.values() if d.parent_id == parent.id and d.kind == "eml"]
+    return doc
+
+
+def _row_counts(env: Path, url: str) -> list[int]:
+    """Documents, cases and quarantine entries (a re-run only adds audit events)."""
+    with _db(env, url) as s:
+        return [
+            s.scalar(select(func.count()).select_from(table)) or 0
+            for table in (Document, Case, QuarantineEntry)
+        ]
+
+
+def test_forwarded_mail_with_a_valid_form_becomes_a_case(
+    prefect_api: str, amtsflow_env: Path, database_url: str
+) -> None:
+    raw = _forwarded(_message(_MAILER))
+    summary = _run_mail(amtsflow_env, raw)
+    assert (summary.accepted, summary.quarantined, summary.cases_created) == (1, 0, 1)
+    forwarded = _forwarded_doc(amtsflow_env, database_url, _sha(raw))
+    assert forwarded.status == DocumentStatus.ACCEPTED
+    assert forwarded.form_type == "sondernutzung"
+    with _db(amtsflow_env, database_url) as s:
+        case = s.scalars(select(Case)).one()
+        assert case.document_id == forwarded.id  # the case is the forwarded mail's form
+    outer = _docs(amtsflow_env, database_url)[_sha(raw)]
+    assert outer.status == DocumentStatus.ACCEPTED and outer.case_id == case.id
+    assert _quarantine(amtsflow_env, database_url) == {}
+    rows = _row_counts(amtsflow_env, database_url)
+
+    again = _run_mail(amtsflow_env, raw)  # idempotent: nothing decided twice
+    assert (again.accepted, again.quarantined, again.duplicates) == (0, 0, 1)
+    assert _row_counts(amtsflow_env, database_url) == rows
+
+
+def test_forwarded_mail_with_a_faulty_form_is_quarantined_on_its_document(
+    prefect_api: str, amtsflow_env: Path, database_url: str
+) -> None:
+    raw = _forwarded(_message(FAULTY_BODY, ("anlage.json", VALID_JSON)))
+    summary = _run_mail(amtsflow_env, raw)
+    assert (summary.accepted, summary.quarantined, summary.cases_created) == (0, 1, 0)
+    forwarded = _forwarded_doc(amtsflow_env, database_url, _sha(raw))
+    assert forwarded.status == DocumentStatus.QUARANTINED
+    assert forwarded.form_type == "sondernutzung"
+    quarantined = _quarantine(amtsflow_env, database_url)
+    assert set(quarantined) == {forwarded.sha256, _sha(raw)}
+    entry = quarantined[forwarded.sha256]  # the fault on the forwarded mail itself
+    assert entry.reason_code == "invalid_fields"
+    assert [d["field"] for d in entry.details] == ["Postleitzahl (Antragsteller)"]
+    email = quarantined[_sha(raw)]
+    assert email.reason.startswith("Anhang „weitergeleitet.eml“: Formular „Antrag auf")
+    # the forwarded mail's own attachment was not searched, and the clerk is told so
+    for reason in (entry.reason, email.reason):
+        assert "1 Anhang/Anhänge einer weitergeleiteten (angehängten) E-Mail" in reason
+    assert _sha(VALID_JSON) not in _docs(amtsflow_env, database_url)
+    with _db(amtsflow_env, database_url) as s:
+        parsed = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.document_sha256 == _sha(raw), AuditEvent.action == "parsed"
+            )
+        ).one()
+        assert parsed.details["unsearched_forwarded_attachments"] == 1
+    rows = _row_counts(amtsflow_env, database_url)
+
+    again = _run_mail(amtsflow_env, raw)
+    assert (again.accepted, again.quarantined, again.duplicates) == (0, 0, 1)
+    assert _row_counts(amtsflow_env, database_url) == rows
+    assert set(_quarantine(amtsflow_env, database_url)) == {forwarded.sha256, _sha(raw)}
