@@ -266,8 +266,12 @@ def test_two_workers_three_tenants_every_run_exactly_once(tmp_path: Path) -> Non
     assert by_state == Counter({"COMPLETED": RUNS}), figures
     assert all(r.run_count == 1 for r in runs), "a run was started more than once"
     ids = {str(r.id) for r in runs}
-    for slug, own in receipts.items():
-        assert all(r["tenant"] == slug for r in own)  # each wrote only into its own folder
+    deployment_of = {str(r.id): r.deployment_id for r in runs}
+    for slug, own in receipts.items():  # each wrote only into its own deployment's folder
+        assert {deployment_of[r["flow_run_id"]] for r in own} == {deployments[slug]}
+    for i in (1, 2):  # both workers took runs
+        log = (tmp_path / f"worker{i}.log").read_text(errors="replace")
+        assert any(run_id in log for run_id in ids), f"worker{i} ran nothing"
     all_receipts = [r["flow_run_id"] for rs in receipts.values() for r in rs]
     assert len(all_receipts) == len(set(all_receipts)) == RUNS  # none twice, none missing
     assert set(all_receipts) == ids
