@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from connectors.oparl.fetch import Fetcher, OParlError, TemporaryError
+from connectors.oparl.fetch import Fetcher, OParlError, TemporaryError, read_capped
 from connectors.oparl.models import MODELS, Body, File, OParlObject, System
 from connectors.oparl.quirks import Quirk, QuirkLog, check_deleted_type
 from connectors.oparl.settings import OParlSettings
@@ -222,14 +222,10 @@ class OParlClient:
                 raise TemporaryError(f"HTTP {response.status_code}")
             if response.status_code != 200:
                 raise OParlError(f"{url}: HTTP {response.status_code}")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise OParlError(f"{url}: größer als {limit} Bytes")
-                chunks.append(chunk)
-        return b"".join(chunks)
+            data = read_capped(response, limit)
+        if data is None:
+            raise OParlError(f"{url}: größer als {limit} Bytes")
+        return data
 
 
 def dropped_children(kind: str, obj: OParlObject, raw: dict[str, Any]) -> list[str]:

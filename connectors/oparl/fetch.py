@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import SecretStr
 
-from connectors.oparl.quirks import Quirk, QuirkLog, TooLargeError, as_list_page, decode_json
+from connectors.oparl.quirks import Quirk, QuirkLog, as_list_page, decode_json
 from connectors.oparl.settings import OParlSettings
 
 T = TypeVar("T")
@@ -84,6 +84,26 @@ class Fetched:
     status_code: int
     url: str
     content: bytes
+
+
+def read_capped(response: httpx.Response, limit: int) -> bytes | None:
+    """The (decoded) body, or None as soon as it exceeds `limit` bytes.
+
+    Read in chunks rather than whole: a hostile server could otherwise send gigabytes
+    (or a small compressed bomb) and the flow's process would hold them all. A declared
+    Content-Length over the limit is refused before reading.
+    """
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def shown_url(url: httpx.URL | str) -> str:
@@ -162,35 +182,16 @@ class Fetcher:
             with self.http.stream("GET", url, params=params) as response:
                 if response.status_code >= 500 or response.status_code == 429:
                     raise TemporaryError(f"HTTP {response.status_code}")
-                content = self._read_capped(response)
+                limit = self.settings.max_page_bytes
+                content = read_capped(response, limit)
+                if content is None:
+                    raise OParlError(
+                        f"{shown_url(response.request.url)}: Antwort größer als {limit} Bytes "
+                        "(AMTSFLOW_OPARL_MAX_PAGE_BYTES), abgebrochen"
+                    )
                 return Fetched(response.status_code, str(response.request.url), content)
 
         return self.retrying(url, call)
-
-    def _read_capped(self, response: httpx.Response) -> bytes:
-        """The (decoded) body, aborting as soon as it exceeds `max_page_bytes`.
-
-        Read in chunks rather than whole: a hostile server could otherwise send gigabytes
-        (or a small compressed bomb) and the flow's process would hold them all.
-        """
-        limit = self.settings.max_page_bytes
-        declared = response.headers.get("Content-Length", "")
-        too_big = declared.isdigit() and int(declared) > limit
-        chunks: list[bytes] = []
-        size = 0
-        if not too_big:
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    too_big = True
-                    break
-                chunks.append(chunk)
-        if too_big:
-            raise OParlError(
-                f"{shown_url(response.request.url)}: Antwort größer als {limit} Bytes "
-                "(AMTSFLOW_OPARL_MAX_PAGE_BYTES), abgebrochen"
-            )
-        return b"".join(chunks)
 
     def get_object(self, url: str) -> Any:
         """One object (System, Body): anything but 200 is an error."""
@@ -215,9 +216,7 @@ class Fetcher:
 
     def _decode(self, content: bytes, url: str) -> Any:
         try:
-            return decode_json(content, url, self.quirks, max_bytes=self.settings.max_page_bytes)
-        except TooLargeError as exc:
-            raise OParlError(f"{exc} (AMTSFLOW_OPARL_MAX_PAGE_BYTES)") from exc
+            return decode_json(content, url, self.quirks)
         except ValueError as exc:
             raise OParlError(f"{url}: kein gültiges JSON ({type(exc).__name__})") from exc
 

@@ -90,24 +90,11 @@ class QuirkLog:
             return {str(q): n for q, n in sorted(self.counts.items())}
 
 
-class TooLargeError(ValueError):
-    """An answer larger than the configured cap: not parsed at all."""
-
-
-def decode_json(content: bytes, url: str, log: QuirkLog, *, max_bytes: int | None = None) -> Any:
+def decode_json(content: bytes, url: str, log: QuirkLog) -> Any:
     """Parse JSON, tolerating raw control characters inside strings (cleaned afterwards).
 
-    Parsing holds the text and the parsed objects (several times the bytes) in the flow's
-    own process, so with `max_bytes` a bigger answer is refused before it is decoded.
-
-    Raises:
-        TooLargeError: `content` is larger than `max_bytes`.
-        ValueError: not JSON (`json.JSONDecodeError`) even with control characters allowed.
-
+    `content` comes capped (`fetch.read_capped`): parsing holds several times its size.
     """
-    if max_bytes is not None and len(content) > max_bytes:
-        where = url.split("?", 1)[0]  # the query may carry tokens
-        raise TooLargeError(f"{where}: Antwort größer als {max_bytes} Bytes")
     text = content.decode("utf-8-sig", errors="replace")
     try:
         data = json.loads(text)
