@@ -186,6 +186,12 @@ def test_retraining_shows_history_it_left_out_and_stops_without_its_file(
     assert result.stderr == f"Fehler: {error}\n"
 
 
+def _three_papers_by_ollama(saved_model: Saved, karlsruhe: Subset, tmp_path: Path) -> list[str]:
+    """Arguments of `classify predict|evaluate` for three unseen papers, LLM only."""
+    data = write_jsonl(tmp_path / "drei.jsonl", karlsruhe.unseen[:3])
+    return ["--model", str(saved_model.folder), "--data", str(data), "--backend", "ollama"]
+
+
 def test_the_llm_backend_waits_for_the_shared_ollama_slot(
     prefect_api: str,
     no_ollama_limit: None,
@@ -211,8 +217,7 @@ def test_the_llm_backend_waits_for_the_shared_ollama_slot(
     holder = threading.Thread(target=contextvars.copy_context().run, args=(night,))
     holder.start()
     assert held.wait(30)
-    data = write_jsonl(tmp_path / "drei.jsonl", karlsruhe.unseen[:3])
-    args = ["--model", str(saved_model.folder), "--data", str(data), "--backend", "ollama"]
+    args = _three_papers_by_ollama(saved_model, karlsruhe, tmp_path)
     rows = [json.loads(line) for line in _run("predict", *args).splitlines()]
     holder.join(30)
 
@@ -229,9 +234,8 @@ def test_a_configured_prefect_server_that_does_not_answer_is_said_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
-    data = write_jsonl(tmp_path / "drei.jsonl", karlsruhe.unseen[:3])
     dead = f"http://127.0.0.1:{closed_port()}/api"
-    args = ["--model", str(saved_model.folder), "--data", str(data), "--backend", "ollama"]
+    args = _three_papers_by_ollama(saved_model, karlsruhe, tmp_path)
     with temporary_settings({PREFECT_API_URL: dead}):
         out = _run("evaluate", *args, "--json", code=2)
     assert json.loads(out)["error"].startswith(f"Prefect-Server {dead} antwortet nicht")
