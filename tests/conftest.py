@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +16,11 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.pop("PREFECT_API_URL", None)
 
-import psycopg  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
 from connectors.database import make_engine, upgrade  # noqa: E402
+from tests.pg_databases import pg_database  # noqa: E402
 
 # Browser fixtures (Debian's Chromium via Playwright, screenshots, axe-core).
 pytest_plugins = ["tests.conftest_browser"]
@@ -31,7 +30,6 @@ SHARED = ROOT.parent / "shared"
 FIXTURES = SHARED / "fixtures"
 DOCUMENTS = FIXTURES / "documents"
 SAMPLE_INBOX = ROOT / "samples" / "musterstadt" / "inbox"
-PG_ADMIN = os.environ.get("AMTSFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 SECOND_TENANT = """\
 slug: nebenan
@@ -59,14 +57,8 @@ def prefect_api() -> Iterator[str]:
 
 
 def _pg_database() -> Iterator[str]:
-    name = f"amtsflow_t_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

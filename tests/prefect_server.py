@@ -2,7 +2,8 @@
 
 The session's `prefect_api` fixture (prefect_test_harness) runs its server with the UI
 switched off (it sets PREFECT_UI_ENABLED=0), so the browser tests start `prefect server
-start` themselves: own PREFECT_HOME under /tmp, a free port from the OS, no background
+start` themselves: own PREFECT_HOME under /tmp, its own PostgreSQL database, a free port
+from the OS, no background
 services (no scheduler: the tenants' schedules must not start runs during a test). Runs
 started from the UI are executed by a real `prefect worker start --type process`.
 """
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.pg_databases import asyncpg_url, pg_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = Path(sys.executable).with_name("prefect")
@@ -82,7 +85,21 @@ def _tail(path: Path, chars: int = 3000) -> str:
 
 @contextmanager
 def prefect_server(startup_timeout: float = 90) -> Iterator[PrefectServer]:
-    """Run `prefect server start` (API + UI, SQLite in its own home) until the block ends."""
+    """Run `prefect server start` (API + UI) on a fresh PostgreSQL database until the end.
+
+    PostgreSQL, as in production: on SQLite the server answers 503 ("database is locked")
+    or stalls for seconds after a run with many task runs (see the Prefect notes), which
+    made a browser journey's next step fail on a slow CI machine.
+    """
+    with (
+        pg_database("amtsflow_prefect") as database,
+        _prefect_server(asyncpg_url(database), startup_timeout) as server,
+    ):
+        yield server
+
+
+@contextmanager
+def _prefect_server(database_url: str, startup_timeout: float) -> Iterator[PrefectServer]:
     home = Path(tempfile.mkdtemp(prefix="amtsflow-ui-prefect-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -94,6 +111,7 @@ def prefect_server(startup_timeout: float = 90) -> Iterator[PrefectServer]:
         "DO_NOT_TRACK": "1",
         "PREFECT_UI_API_URL": f"{url}/api",
         "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        "PREFECT_API_DATABASE_CONNECTION_URL": database_url,
     }
     env.pop("PREFECT_API_URL", None)
     with log.open("wb") as out:

@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +32,6 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-import psycopg
 import pytest
 from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, WorkPoolCreate
@@ -43,7 +41,8 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from connectors.ollama import OLLAMA_LIMIT
 from flows.scale_probe import scale_probe
-from tests.conftest import PG_ADMIN, ROOT
+from tests.conftest import ROOT
+from tests.pg_databases import asyncpg_url, pg_database
 
 PREFECT = Path(sys.executable).with_name("prefect")
 TENANTS = ("musterstadt", "kleindorf", "seestadt")
@@ -65,15 +64,8 @@ def _free_port() -> int:
 
 @contextmanager
 def _prefect_database() -> Iterator[str]:
-    name = f"amtsflow_prefect_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.split("://", 1)[1].rsplit("/", 1)[0]
-    try:
-        yield f"postgresql+asyncpg://{base}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_database("amtsflow_prefect") as url:
+        yield asyncpg_url(url)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -179,7 +179,8 @@ def _start(page: Page, web: Web, flow: str, shots: Screenshots, check: bool) -> 
         web.check(page, "Startformular")
     shots(page, f"start-{flow}")
     page.get_by_role("button", name="Lauf starten").click()
-    expect(page).to_have_url(re.compile(rf"/laeufe/{UUID}$"))
+    # The web app waits out a busy Prefect server (repeats within 30 s): so does the clerk.
+    expect(page).to_have_url(re.compile(rf"/laeufe/{UUID}$"), timeout=60_000)
     return page.url.rsplit("/", 1)[1]
 
 

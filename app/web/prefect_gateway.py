@@ -24,6 +24,16 @@ LIST_TTL_S = 3.0
 #: A finished run (and its artifacts) no longer changes: kept a little longer.
 FINAL_TTL_S = 30.0
 FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
+#: Pauses before the second, third and fourth attempt of a call the server could not take.
+RETRY_DELAYS_S = (0.5, 1.0, 2.0)
+#: Answers that say the server did nothing (busy database, rate limit): always safe to repeat.
+BUSY_STATUS = frozenset({429, 503})
+#: A proxy in front of the server lost its answer: the request may have been done.
+PROXY_LOST_STATUS = frozenset({502, 504})
+#: Errors before the request reached the server: always safe to repeat.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: Errors after the request was sent: repeated only where a repeat cannot do a thing twice.
+ANSWER_LOST = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)
 
 
 class NotFoundError(LookupError):
@@ -48,10 +58,12 @@ class PrefectGateway:
         timeout_s: float = 15.0,
         cache_s: float = 10.0,
         list_cache_s: float = LIST_TTL_S,
+        retry_budget_s: float = 30.0,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self._client = httpx.Client(base_url=self.api_url, timeout=timeout_s)
         self._cache_s = cache_s
+        self._retry_budget_s = retry_budget_s
         self._list_ttl = list_cache_s
         self._final_ttl = FINAL_TTL_S if list_cache_s > 0 else 0.0
         self._lock = threading.Lock()
@@ -85,18 +97,51 @@ class PrefectGateway:
         """Close the connection pool."""
         self._client.close()
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        try:
-            response = self._client.request(method, path, json=body)
-        except httpx.HTTPError as exc:
-            raise PrefectUnavailableError(f"Prefect-Server nicht erreichbar ({exc})") from exc
+    def _call(self, method: str, path: str, body: Any = None, *, repeatable: bool = False) -> Any:
+        """One REST call, repeated a few times where the server was busy or the answer lost.
+
+        Prefect's server answers 503 while its SQLite database is locked and may stall for
+        seconds after a large run (see the Prefect notes); a clerk should not see an error
+        page for that. A call is repeated when the server said it did nothing (429/503) or
+        the request never left; when the answer was lost after sending (timeout, dropped
+        connection, a proxy's 502/504), only if `repeatable` (a read, or a create carrying an
+        idempotency key). No repeat starts after `retry_budget_s`: a clerk is waiting.
+        """
+        deadline = time.monotonic() + self._retry_budget_s
+        for delay in (*RETRY_DELAYS_S, None):
+            if delay is not None and time.monotonic() + delay > deadline:
+                delay = None
+            try:
+                response = self._client.request(method, path, json=body)
+            except NOT_SENT as exc:
+                if delay is None:
+                    raise PrefectUnavailableError(
+                        f"Prefect-Server nicht erreichbar ({exc})"
+                    ) from exc
+            except httpx.HTTPError as exc:
+                if delay is None or not (repeatable and isinstance(exc, ANSWER_LOST)):
+                    raise PrefectUnavailableError(
+                        f"Prefect-Server nicht erreichbar ({exc})"
+                    ) from exc
+            else:
+                again = response.status_code in BUSY_STATUS or (
+                    repeatable and response.status_code in PROXY_LOST_STATUS
+                )
+                if not again or delay is None:
+                    break
+                delay = max(delay, _retry_after(response))
+            time.sleep(delay)
         if response.status_code == 404:
             raise NotFoundError(path)
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code == 429:
             raise PrefectUnavailableError(f"Prefect-Server antwortet mit {response.status_code}")
         if response.status_code >= 400:
             raise PrefectRejectedError(_detail(response))
         return response.json() if response.content else None
+
+    def _read(self, path: str, body: Any = None) -> Any:
+        """A call that changes nothing on the server (GET, or a POST filter/count)."""
+        return self._call("GET" if body is None else "POST", path, body, repeatable=True)
 
     # deployments -----------------------------------------------------------------
     def deployments(self, tenant: str) -> list[dict[str, Any]]:
@@ -106,8 +151,7 @@ class PrefectGateway:
             cached = self._deployments.get(tenant)
             if cached is not None and now - cached[0] < self._cache_s:
                 return cached[1]
-        found: list[dict[str, Any]] = self._call(
-            "POST",
+        found: list[dict[str, Any]] = self._read(
             "/deployments/filter",
             {"deployments": {"tags": {"all_": [tenant_tag(tenant)]}}, "limit": 200},
         )
@@ -138,15 +182,23 @@ class PrefectGateway:
         """Flow id -> flow name (ids never change their name: cached for good)."""
         missing = sorted({i for i in flow_ids if i not in self._flow_names})
         if missing:
-            flows = self._call("POST", "/flows/filter", {"flows": {"id": {"any_": missing}}})
+            flows = self._read("/flows/filter", {"flows": {"id": {"any_": missing}}})
             with self._lock:
                 self._flow_names.update({f["id"]: f["name"] for f in flows})
         return {i: self._flow_names.get(i, "") for i in flow_ids}
 
     def start_run(
-        self, tenant: str, deployment_id: str, parameters: dict[str, Any]
+        self, tenant: str, deployment_id: str, parameters: dict[str, Any], *, request_key: str
     ) -> dict[str, Any]:
-        """Create a run of the tenant's deployment; the tenant parameter stays the fixed one."""
+        """Create a run of the tenant's deployment; the tenant parameter stays the fixed one.
+
+        `request_key` names the clerk's one press of "Lauf starten" (a token of the form).
+        It becomes the run's idempotency key, so the server creates one run however often
+        the same request arrives: a repeat after a lost answer, a double click, a reload of
+        the posted form. The key holds tenant and deployment, so no key of one municipality
+        can ever return another's run (Prefect keys are unique per flow, and the flows are
+        shared); the returned run is checked for both all the same.
+        """
         deployment = self.deployment(tenant, deployment_id)
         params = {k: v for k, v in parameters.items() if k != "tenant"}
         if "tenant" in (deployment.get("parameter_openapi_schema") or {}).get("properties", {}):
@@ -154,8 +206,17 @@ class PrefectGateway:
         run: dict[str, Any] = self._call(
             "POST",
             f"/deployments/{deployment['id']}/create_flow_run",
-            {"parameters": params, "tags": [tenant_tag(tenant)]},
+            {
+                "parameters": params,
+                "tags": [tenant_tag(tenant)],
+                "idempotency_key": f"amtsflow-web:{tenant}:{deployment['id']}:{request_key}",
+            },
+            repeatable=True,
         )
+        if run.get("deployment_id") != deployment["id"] or tenant_tag(tenant) not in run.get(
+            "tags", []
+        ):
+            raise PrefectRejectedError("Der Server nannte einen fremden Lauf.")
         return run
 
     # runs ------------------------------------------------------------------------
@@ -168,7 +229,7 @@ class PrefectGateway:
         return self._cached(
             ("count", tenant),
             self._list_ttl,
-            lambda: int(self._call("POST", "/flow_runs/count", body)),
+            lambda: int(self._read("/flow_runs/count", body)),
         )
 
     def list_runs(self, tenant: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
@@ -182,7 +243,7 @@ class PrefectGateway:
         runs: list[dict[str, Any]] = self._cached(
             ("runs", tenant, offset, limit),
             self._list_ttl,
-            lambda: self._call("POST", "/flow_runs/filter", body),
+            lambda: self._read("/flow_runs/filter", body),
         )
         runs = [r for r in runs if tenant_tag(tenant) in r.get("tags", [])]
         names = self.flow_names([r["flow_id"] for r in runs])
@@ -216,7 +277,7 @@ class PrefectGateway:
         runs: list[dict[str, Any]] = self._cached(
             ("paused", tenant, tuple(flow_names)),
             self._list_ttl,
-            lambda: self._call("POST", "/flow_runs/filter", body),
+            lambda: self._read("/flow_runs/filter", body),
         )
         names = self.flow_names([r["flow_id"] for r in runs])
         for r in runs:
@@ -226,10 +287,9 @@ class PrefectGateway:
     def task_progress(self, run_id: str) -> tuple[int, int]:
         """(finished, all) task runs of a run: a simple progress measure."""
         base = {"flow_runs": {"id": {"any_": [run_id]}}}
-        total = int(self._call("POST", "/task_runs/count", base))
+        total = int(self._read("/task_runs/count", base))
         done = int(
-            self._call(
-                "POST",
+            self._read(
                 "/task_runs/count",
                 {**base, "task_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}},
             )
@@ -242,7 +302,7 @@ class PrefectGateway:
         found: list[dict[str, Any]] = self._cached(
             ("artifacts", "", run_id),
             self._final_ttl if final else self._list_ttl,
-            lambda: self._call("POST", "/artifacts/filter", body),
+            lambda: self._read("/artifacts/filter", body),
         )
         return found
 
@@ -262,7 +322,7 @@ class PrefectGateway:
             raise PrefectRejectedError(f"Der Lauf hat die Eingabe nicht angenommen: {reason}")
 
     def _read_owned(self, path: str, tenant: str) -> dict[str, Any]:
-        found: dict[str, Any] = self._call("GET", path)
+        found: dict[str, Any] = self._read(path)
         if tenant_tag(tenant) not in found.get("tags", []):
             raise NotFoundError(path)
         return found
@@ -276,6 +336,14 @@ def _uuid(value: str) -> str:
         return str(UUID(value))
     except ValueError as exc:
         raise NotFoundError(value) from exc
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """The server's Retry-After in seconds (0 if none), at most 5 s: a clerk is waiting."""
+    try:
+        return min(max(float(response.headers.get("retry-after", "0")), 0.0), 5.0)
+    except ValueError:
+        return 0.0
 
 
 def _detail(response: httpx.Response) -> str:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
+from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.web.common import check_csrf, ctx, current_user, in_thread, read_form, redirect, render
 from app.web.param_form import build_fields, parse_form
-from app.web.prefect_gateway import NotFoundError, PrefectRejectedError
+from app.web.prefect_gateway import NotFoundError, PrefectRejectedError, PrefectUnavailableError
 from connectors.database import tenant_session
 from models.accounts import ROLE_CLERK
+from models.db import AuditEvent
 from tasks import audit
+
+#: The form's token for one press of "Lauf starten" (see `PrefectGateway.start_run`).
+_START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 async def process_list(request: Request) -> Response:
@@ -44,14 +51,27 @@ async def start_form(request: Request) -> Response:
     deployment = await _deployment(request, identity.tenant)
     fields = build_fields(_schema(deployment), deployment.get("parameters") or {})
     return render(
-        request, "start.html", deployment=deployment, fields=fields, error_list=[], problem=None
+        request,
+        "start.html",
+        deployment=deployment,
+        fields=fields,
+        error_list=[],
+        problem=None,
+        start_token=secrets.token_urlsafe(24),
     )
 
 
 def _audit_start(engine: Any, tenant: str, actor: str, run_id: str, flow_name: str) -> None:
+    """Record the start once per run (a repeated press returns the run already started)."""
     with tenant_session(engine, tenant) as session:
-        audit.record(session, "run_started", actor=actor, flow_run_id=run_id, flow=flow_name)
-        session.commit()
+        seen = session.scalar(
+            select(AuditEvent.id).where(
+                AuditEvent.action == "run_started", AuditEvent.flow_run_id == run_id
+            )
+        )
+        if seen is None:
+            audit.record(session, "run_started", actor=actor, flow_run_id=run_id, flow=flow_name)
+            session.commit()
 
 
 async def start_submit(request: Request) -> Response:
@@ -65,12 +85,23 @@ async def start_submit(request: Request) -> Response:
     fields = build_fields(_schema(deployment), deployment.get("parameters") or {}, posted)
     params = parse_form(fields, posted)
     errors = [f for f in fields if f.error]
-    problem = None
+    problem, status = None, 422
+    token = posted.get("start_token", "")
+    if not _START_TOKEN.fullmatch(token):  # an old form, or tampered: this press on its own
+        token = secrets.token_urlsafe(24)
     if not errors:
         try:
-            run = await in_thread(web.gateway.start_run, identity.tenant, deployment["id"], params)
+            run = await in_thread(
+                web.gateway.start_run,
+                identity.tenant,
+                deployment["id"],
+                params,
+                request_key=token,
+            )
         except PrefectRejectedError as exc:
             problem = f"Der Prefect-Server hat die Eingaben abgelehnt: {exc}"
+        except PrefectUnavailableError:
+            problem, status = _UNAVAILABLE, 503
         else:
             await in_thread(
                 _audit_start,
@@ -85,9 +116,17 @@ async def start_submit(request: Request) -> Response:
     return render(
         request,
         "start.html",
-        status_code=422,
+        status_code=status,
         deployment=deployment,
         fields=fields,
         error_list=[(f.html_id, f"{f.title}: {f.error}") for f in errors],
         problem=problem,
+        start_token=token,
     )
+
+
+_UNAVAILABLE = (
+    "Der Prefect-Server antwortet gerade nicht. Bitte klicken Sie in einigen Minuten erneut auf "
+    "„Lauf starten“: Falls der Lauf doch schon angelegt wurde, wird er dabei nicht ein zweites "
+    "Mal gestartet. Hält die Störung an, informieren Sie den IT-Dienstleister."
+)

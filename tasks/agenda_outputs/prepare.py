@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from connectors.catalogue import load_tenant
 from connectors.database import ensure_schema, make_engine, tenant_session
-from connectors.oparl import OParlSettings, OParlSource, make_source
+from connectors.oparl import OParlSource, make_source
 from connectors.pdf_merge import MergeLimits
 from connectors.storage import TenantStorage
 from models.agenda import AgendaDraft
@@ -29,6 +29,7 @@ from tasks.agenda_outputs.content import BERLIN, meeting_key
 from tasks.agenda_outputs.files import fetch_paper_files
 from tasks.agenda_outputs.word import AgendaTemplate
 from tasks.agenda_outputs.write import TEMPLATE_NAMES, OutputsResult, render_outputs, template_path
+from tasks.secrets import oparl_settings_for
 from tasks.tenant_row import mirror_tenant
 
 DRAFT, APPROVED, DECISION = "entwurf.json", "freigegeben.json", "freigabe.json"
@@ -118,9 +119,11 @@ def write_outputs(
     """Fetch the papers' files into the store and write every output of the meeting."""
     file_ids = [f for item in draft.items for f in item.file_ids]
     own_source = source is None
-    # the installation's key goes only to the municipality's configured system
-    system_url = ctx.tenant.oparl.system_url if ctx.tenant.oparl else None
-    source = source or make_source(OParlSettings(system_url=system_url))
+    if source is None:
+        # the municipality's key (its Secret block, else the installation's), only for the
+        # system its tenant file names, as in the sync that found these files
+        system_url = ctx.tenant.oparl.system_url if ctx.tenant.oparl else ""
+        source = make_source(oparl_settings_for(ctx.tenant.slug, system_url, ctx.settings))
     try:
         files = fetch_paper_files(
             ctx.engine,
