@@ -254,14 +254,26 @@ def test_every_parameter_of_every_deployment_has_a_german_title(
 
     data = _deploy(PROJECT_ROOT / "tenants")
     assert set(data["tenants"]) == {"musterstadt", "kleindorf", "seestadt"}
+    from flows.catalogue import load_specs
+
     seen_flows: set[str] = set()
+    titles: dict[tuple[str, str], str] = {}
     for slug in data["tenants"]:
         for flow_name, dep in _deployments(f"tenant:{slug}").items():
             seen_flows.add(flow_name)
-            for name, prop in dep.parameter_openapi_schema["properties"].items():
-                assert prop["title"] != name, (flow_name, name)
+            declared = load_specs([flow_name])[flow_name].parameter_schema["properties"]
+            deployed = dep.parameter_openapi_schema["properties"]
+            assert set(deployed) == set(declared), flow_name
+            for name, prop in deployed.items():
+                # the flow's own German title, not Prefect's title made from the name
+                assert prop["title"] == declared[name]["title"], (flow_name, name)
+                assert prop["title"] not in (name, name.replace("_", " ").title())
                 assert len(prop.get("description", "")) >= 10, (flow_name, name)
+                titles[(flow_name, name)] = prop["title"]
     assert {"intake", "classify", "retrain", "review-label", "oparl-sync"} <= seen_flows
+    assert titles[("intake", "tenant")] == "Gemeinde"
+    assert titles[("review-label", "review_id")] == "Prüfauftrag"
+    assert titles[("review-label", "timeout_s")] == "Wartezeit (Sekunden)"
 
 
 def test_deploy_creates_and_resizes_the_ollama_limit(

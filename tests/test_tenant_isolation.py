@@ -10,13 +10,17 @@ that fails anyway.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from prefect import Flow
+from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +35,7 @@ from flows.review import review_label
 from models.db import Case, Document, ReviewItem, Tenant
 from tasks.classification.review import KIND, list_reviews
 from tests.conftest import SAMPLE_INBOX
+from tests.flow_threads import execute_run
 from tests.tenant_runs import deploy, run_deployment
 
 GUARD_MESSAGE = "gehört zu Gemeinde musterstadt"
@@ -238,4 +243,28 @@ def test_another_tenants_review_id_is_not_found(
     engine = make_engine(database_url)
     with tenant_session(engine, "nebenan") as session:  # still there, still open
         assert [r["id"] for r in list_reviews(session)] == [review_id]
+
+    # honest: Nebenan's own deployment finds the item, waits for the clerk and records it
+    own = deploy(review_label, "nebenan")
+    with get_client(sync_client=True) as client:
+        created = client.create_flow_run_from_deployment(
+            own, parameters={"review_id": review_id, "timeout_s": 300}
+        )
+    thread, outcome = execute_run(review_label, str(created.id))
+    deadline = time.monotonic() + 90
+    while _state_of(created.id) != StateType.PAUSED:
+        assert time.monotonic() < deadline and thread.is_alive(), outcome
+        time.sleep(0.5)
+    resume_flow_run(created.id, run_input={"kategorie": "Sonstiges", "bearbeitet_von": "bernd"})
+    thread.join(90)
+    assert outcome["state"].is_completed(), outcome["state"]
+    with tenant_session(engine, "nebenan") as session:
+        item = session.get(ReviewItem, review_id)
+        assert item is not None and (item.status, item.decision) == ("decided", "Sonstiges")
     engine.dispose()
+
+
+def _state_of(run_id: UUID) -> StateType | None:
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run_id).state
+    return state.type if state else None
