@@ -10,8 +10,10 @@ name, since two attachments may share a name. Everything is decided in one
 transaction, so a crash makes the next run repeat the whole e-mail, never half of it.
 
 An attached e-mail (a citizen's mail a clerk forwarded as attachment) counts as an
-attachment whose form is its body. Its own attachments are not searched: they stay
-inside the stored forwarded mail, and the audit and the clerk's reasons say so.
+attachment whose form is its body, and its own attachments are searched like the
+e-mail's (stored with the forwarded mail as parent), down to `MAX_FORWARD_DEPTH`
+forwarded mails inside each other. Attachments of a mail nested deeper are not searched:
+they stay inside the stored mail, and the audit and the clerk's reasons say so.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from tasks.intake_context import FileResult, IntakeContext, Outcome
 from tasks.reasons import Reason
 from tasks.registration import Registered, register
 
+#: How many forwarded mails inside each other have their attachments searched for forms
+#: (a citizen's mail forwarded by a clerk, forwarded again by the front office: 2).
+MAX_FORWARD_DEPTH = 3
+
 
 @dataclass
 class _Part:
@@ -34,6 +40,7 @@ class _Part:
     name: str
     parsed: ParsedDocument | None = None
     verdict: Evaluation | None = None
+    searched: bool = False  # a forwarded mail whose attachments became parts themselves
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,38 +53,51 @@ class _Fault:
     part: _Part | None
 
 
-def _attachments(ctx: IntakeContext, email: Registered, parsed: ParsedDocument) -> list[_Part]:
+def _attachments(
+    ctx: IntakeContext, email: Registered, parsed: ParsedDocument, depth: int = 0, within: str = ""
+) -> list[_Part]:
+    """The e-mail's attachments as parts, each stored, parsed and judged.
+
+    A forwarded mail's attachments follow it as parts of their own, named after it
+    ("mail.eml › anlage.pdf") so the clerk's reasons say where a faulty form sits.
+    """
     parts: list[_Part] = []
     for number, attachment in enumerate(parsed.attachments, start=1):
         stored = ctx.storage.store_bytes(attachment.content)
-        name = attachment.filename or f"Anhang {number}"
+        name = within + (attachment.filename or f"Anhang {number}")
         parts.append(_Part(register(ctx, stored, name, parent_id=email.document_id), name))
     fresh = {ctx.storage.path_for(p.reg.sha256): p for p in parts if not p.reg.duplicate}
     for path, result in ctx.parser.parse_many(list(fresh)):
         fresh[path].parsed = result
+    nested: list[_Part] = []
     for part in parts:
         if part.parsed is None:
             continue
         if part.parsed.kind != DocumentKind.EML:
             part.verdict = evaluate(ctx, part.parsed)
-        elif part.parsed.ok and part.parsed.fields:
+            continue
+        if part.parsed.ok and part.parsed.fields:
             # a forwarded mail's body is judged like the e-mail's own body: lines that
             # are no form are no fault (the mail stays a supporting file, as before)
             verdict = evaluate(ctx, part.parsed)
             part.verdict = verdict if verdict.form_type is not None else None
-    return parts
+        if part.parsed.ok and depth < MAX_FORWARD_DEPTH:
+            part.searched = True
+            inner = _attachments(ctx, part.reg, part.parsed, depth + 1, f"{part.name} › ")
+            nested.extend(inner)
+    return parts + nested
 
 
 def _unsearched(part: _Part) -> int:
     """How many attachments of a forwarded mail were not searched for forms.
 
-    Only the forwarded mail's body is read; its attachments (and the parts its parser
-    left out) stay inside the stored mail, so a clerk must be told to look there.
+    A forwarded mail nested deeper than `MAX_FORWARD_DEPTH` keeps its attachments inside
+    the stored mail, as do the parts its parser left out; a clerk must be told to look.
     """
     parsed = part.parsed
     if parsed is None or parsed.kind != DocumentKind.EML:
         return 0
-    return len(parsed.attachments) + parsed.dropped_parts
+    return (0 if part.searched else len(parsed.attachments)) + parsed.dropped_parts
 
 
 def _read(part: _Part) -> bool:

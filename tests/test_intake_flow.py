@@ -17,6 +17,7 @@ from connectors.database import make_engine, tenant_session
 from flows.intake import intake
 from models.db import AuditEvent, Case, Document, DocumentStatus, QuarantineEntry
 from models.intake import IntakeSummary
+from tasks.email_intake import MAX_FORWARD_DEPTH
 from tests.conftest import DOCUMENTS, SAMPLE_INBOX
 
 
@@ -358,33 +359,60 @@ def test_forwarded_mail_with_a_valid_form_becomes_a_case(
 def test_forwarded_mail_with_a_faulty_form_is_quarantined_on_its_document(
     prefect_api: str, amtsflow_env: Path, database_url: str
 ) -> None:
+    # the citizen's mail: a faulty form in its text, a valid one attached
     raw = _forwarded(_message(FAULTY_BODY, ("anlage.json", VALID_JSON)))
     summary = _run_mail(amtsflow_env, raw)
-    assert (summary.accepted, summary.quarantined, summary.cases_created) == (0, 1, 0)
+    assert (summary.accepted, summary.quarantined, summary.cases_created) == (1, 0, 1)
     forwarded = _forwarded_doc(amtsflow_env, database_url, _sha(raw))
     assert forwarded.status == DocumentStatus.QUARANTINED
     assert forwarded.form_type == "sondernutzung"
     quarantined = _quarantine(amtsflow_env, database_url)
-    assert set(quarantined) == {forwarded.sha256, _sha(raw)}
-    entry = quarantined[forwarded.sha256]  # the fault on the forwarded mail itself
+    assert set(quarantined) == {forwarded.sha256}  # the fault on the forwarded mail itself
+    entry = quarantined[forwarded.sha256]
     assert entry.reason_code == "invalid_fields"
     assert [d["field"] for d in entry.details] == ["Postleitzahl (Antragsteller)"]
-    email = quarantined[_sha(raw)]
-    assert email.reason.startswith("Anhang „weitergeleitet.eml“: Formular „Antrag auf")
-    # the forwarded mail's own attachment was not searched, and the clerk is told so
-    for reason in (entry.reason, email.reason):
-        assert "1 Anhang/Anhänge einer weitergeleiteten (angehängten) E-Mail" in reason
-    assert _sha(VALID_JSON) not in _docs(amtsflow_env, database_url)
+    assert "nicht nach Formularen durchsucht" not in entry.reason  # its attachment was
+    docs = _docs(amtsflow_env, database_url)
+    attached = docs[_sha(VALID_JSON)]  # the forwarded mail's attachment became the case
+    assert attached.parent_id == forwarded.id and attached.status == DocumentStatus.ACCEPTED
+    assert attached.source_name == "weitergeleitet.eml › anlage.json"
     with _db(amtsflow_env, database_url) as s:
+        case = s.scalars(select(Case)).one()
+        assert (case.document_id, case.form_type) == (attached.id, "maengelmeldung")
         parsed = s.scalars(
             select(AuditEvent).where(
                 AuditEvent.document_sha256 == _sha(raw), AuditEvent.action == "parsed"
             )
         ).one()
-        assert parsed.details["unsearched_forwarded_attachments"] == 1
+        assert parsed.details["unsearched_forwarded_attachments"] == 0
+    assert docs[_sha(raw)].status == DocumentStatus.ACCEPTED
     rows = _row_counts(amtsflow_env, database_url)
 
     again = _run_mail(amtsflow_env, raw)
     assert (again.accepted, again.quarantined, again.duplicates) == (0, 0, 1)
     assert _row_counts(amtsflow_env, database_url) == rows
-    assert set(_quarantine(amtsflow_env, database_url)) == {forwarded.sha256, _sha(raw)}
+    assert set(_quarantine(amtsflow_env, database_url)) == {forwarded.sha256}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("forwards", [MAX_FORWARD_DEPTH, MAX_FORWARD_DEPTH + 1])
+def test_forwarded_mails_are_searched_down_to_the_depth_limit(
+    prefect_api: str, amtsflow_env: Path, database_url: str, forwards: int
+) -> None:
+    inner = _message("Siehe Anlage.", ("anlage.json", VALID_JSON))
+    for _ in range(forwards - 1):  # forwarded again and again, as attachments
+        outer = _message("Zur Kenntnis.")
+        outer.add_attachment(inner, filename="weitergeleitet.eml")
+        inner = outer
+    raw = _forwarded(inner)
+    summary = _run_mail(amtsflow_env, raw)
+    if forwards <= MAX_FORWARD_DEPTH:
+        assert (summary.accepted, summary.cases_created) == (1, 1)
+        assert _docs(amtsflow_env, database_url)[_sha(VALID_JSON)].status == "accepted"
+        return
+    # one level too deep: the form is not searched, nothing is lost, the clerk is told
+    assert (summary.accepted, summary.quarantined) == (0, 1)
+    assert _sha(VALID_JSON) not in _docs(amtsflow_env, database_url)
+    entry = _quarantine(amtsflow_env, database_url)[_sha(raw)]
+    assert entry.reason_code == "email_no_form"
+    assert "1 Anhang/Anhänge einer weitergeleiteten (angehängten) E-Mail" in entry.reason
