@@ -39,6 +39,13 @@ def format_summary(data: dict[str, Any]) -> str:
             "  Quarantäne-Gründe: "
             + ", ".join(f"{k} ×{v}" for k, v in data["quarantine_reasons"].items())
         )
+    if data.get("quarantined_parts"):
+        lines.append(
+            f"  Dazu fehlerhafte Formulare in E-Mails (eigene Quarantäne-Einträge): "
+            f"{data['quarantined_parts']} ("
+            + ", ".join(f"{k} ×{v}" for k, v in data["part_reasons"].items())
+            + ")"
+        )
     return "\n".join(lines)
 
 

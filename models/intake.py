@@ -27,4 +27,10 @@ class IntakeSummary(BaseModel):
     cases_created: int = 0
     by_form_type: dict[str, FormTypeCounts] = Field(default_factory=dict)
     quarantine_reasons: dict[str, int] = Field(default_factory=dict)
+    quarantined_parts: int = Field(
+        0,
+        description="faulty forms inside e-mails quarantined on their own documents, besides "
+        "the e-mail's outcome (with `quarantined`: every quarantine entry of the run)",
+    )
+    part_reasons: dict[str, int] = Field(default_factory=dict)
     seconds: float = 0.0

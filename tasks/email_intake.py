@@ -151,11 +151,13 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
                 cases.append(accept(session, ctx, doc, part.verdict.form_type, part.verdict.form))
             elif part.verdict.reason is not None:
                 faults.append(_Fault(part.name, part.verdict.reason, part.verdict.form_type, part))
+        part_codes: list[str] = []  # the run's tally counts these besides the e-mail
         for fault in faults:  # each faulty attachment on its own document, found by id
             if fault.part is not None:
                 doc = session.get_one(Document, fault.part.reg.document_id)
                 reason = reasons.with_unsearched(fault.reason, _unsearched(fault.part))
                 quarantine(session, ctx, doc, reason, fault.form_type)
+                part_codes.append(reason.code)
         for part in parts:
             if part.reg.duplicate:
                 continue
@@ -186,7 +188,14 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
                 )
                 reason = reasons.with_unsearched(reason, unsearched)
                 quarantine(session, ctx, email, reason, body_fault.form_type)
-            result = FileResult(email.sha256, Outcome.ACCEPTED, cases[0].form_type, numbers)
+                part_codes.append(reason.code)
+            result = FileResult(
+                email.sha256,
+                Outcome.ACCEPTED,
+                cases[0].form_type,
+                numbers,
+                part_reasons=tuple(part_codes),
+            )
         elif duplicates and not faults:
             email.status, email.decided_at = DocumentStatus.DUPLICATE, utcnow()
             email.form_type = duplicates[0].reg.form_type
@@ -197,7 +206,14 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
             reason = reasons.with_dropped_parts(reason, parsed.dropped_parts)
             reason = reasons.with_unsearched(reason, unsearched)
             quarantine(session, ctx, email, reason, form_type)
-            result = FileResult(email.sha256, Outcome.QUARANTINED, form_type, (), reason.code)
+            result = FileResult(
+                email.sha256,
+                Outcome.QUARANTINED,
+                form_type,
+                (),
+                reason.code,
+                part_reasons=tuple(part_codes),
+            )
         session.commit()
     return result
 

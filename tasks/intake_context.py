@@ -34,6 +34,10 @@ class FileResult:
     form_type: str | None = None
     file_numbers: tuple[str, ...] = ()
     reason_code: str | None = None
+    #: Reason codes of faulty forms inside the input (an e-mail's attachments, forwarded
+    #: mails, or the text of an e-mail that made a case) quarantined on their own
+    #: documents besides the input's own outcome.
+    part_reasons: tuple[str, ...] = ()
 
 
 @dataclass

@@ -22,8 +22,10 @@ def summarise(
     """Count outcomes per form type and quarantine reason."""
     summary = IntakeSummary(tenant=tenant, source=source, flow_run_id=flow_run_id)
     reasons: Counter[str] = Counter()
+    parts: Counter[str] = Counter()
     for result in results:
         summary.files += 1
+        parts.update(result.part_reasons)
         counts = summary.by_form_type.setdefault(result.form_type or UNKNOWN, FormTypeCounts())
         if result.outcome is Outcome.ACCEPTED:
             summary.accepted += 1
@@ -39,6 +41,8 @@ def summarise(
         else:
             summary.errors += 1
     summary.quarantine_reasons = dict(sorted(reasons.items()))
+    summary.quarantined_parts = parts.total()
+    summary.part_reasons = dict(sorted(parts.items()))
     summary.by_form_type = dict(sorted(summary.by_form_type.items()))
     return summary
 
@@ -72,10 +76,12 @@ def publish_summary(summary: IntakeSummary) -> None:
         key=f"intake-{summary.tenant}",
         table=rows,
         description=f"Posteingang {summary.tenant}: {summary.files} Dateien, "
-        f"{summary.errors} Fehler (bleiben für den nächsten Lauf liegen)",
+        f"{summary.errors} Fehler (bleiben für den nächsten Lauf liegen), "
+        f"{summary.quarantined_parts} fehlerhafte Formulare in E-Mails in Quarantäne",
     )
-    if summary.quarantine_reasons:
-        lines = "\n".join(f"| `{code}` | {n} |" for code, n in summary.quarantine_reasons.items())
+    tally = Counter(summary.quarantine_reasons) + Counter(summary.part_reasons)
+    if tally:
+        lines = "\n".join(f"| `{code}` | {n} |" for code, n in sorted(tally.items()))
         create_markdown_artifact(
             key=f"intake-{summary.tenant}-quarantaene",
             markdown=f"### Quarantäne nach Grund\n\n| Grund | Anzahl |\n|---|---|\n{lines}\n",

@@ -218,6 +218,8 @@ def test_same_named_attachments_quarantine_the_faulty_one(
     raw = _mail("Anbei zwei Anträge.", ("antrag.json", VALID_JSON), ("antrag.json", FAULTY_JSON))
     summary = _run_mail(amtsflow_env, raw)
     assert (summary.accepted, summary.quarantined, summary.cases_created) == (1, 0, 1)
+    # the faulty form beside the case is in the run's tally, not only in the quarantine
+    assert (summary.quarantined_parts, summary.part_reasons) == (1, {"invalid_fields": 1})
     docs = _docs(amtsflow_env, database_url)
     valid, faulty = docs[_sha(VALID_JSON)], docs[_sha(FAULTY_JSON)]
     assert valid.status == DocumentStatus.ACCEPTED and valid.form_type == "maengelmeldung"
@@ -244,6 +246,8 @@ def test_two_faulty_attachments_are_both_quarantined(
     summary = _run_mail(amtsflow_env, raw)
     assert (summary.accepted, summary.quarantined, summary.cases_created) == (0, 1, 0)
     quarantined = _quarantine(amtsflow_env, database_url)
+    # the tally counts every quarantine entry the run made: the e-mail and its two forms
+    assert summary.quarantined + summary.quarantined_parts == len(quarantined) == 3
     first, second = quarantined[_sha(FAULTY_JSON)], quarantined[_sha(FAULTY_JSON_2)]
     assert first.reason_code == second.reason_code == "invalid_fields"
     assert "IBAN" in first.reason and "Postleitzahl" not in first.reason
@@ -265,6 +269,7 @@ def test_faulty_body_beside_a_valid_attachment_is_recorded(
     raw = _mail(FAULTY_BODY, ("maengel.json", VALID_JSON))
     summary = _run_mail(amtsflow_env, raw)
     assert (summary.accepted, summary.cases_created) == (1, 1)
+    assert (summary.quarantined, summary.quarantined_parts) == (0, 1)  # the text's form
     with _db(amtsflow_env, database_url) as s:
         number = s.scalars(select(Case.file_number)).one()
     quarantined = _quarantine(amtsflow_env, database_url)
@@ -363,6 +368,7 @@ def test_forwarded_mail_with_a_faulty_form_is_quarantined_on_its_document(
     raw = _forwarded(_message(FAULTY_BODY, ("anlage.json", VALID_JSON)))
     summary = _run_mail(amtsflow_env, raw)
     assert (summary.accepted, summary.quarantined, summary.cases_created) == (1, 0, 1)
+    assert (summary.quarantined_parts, summary.part_reasons) == (1, {"invalid_fields": 1})
     forwarded = _forwarded_doc(amtsflow_env, database_url, _sha(raw))
     assert forwarded.status == DocumentStatus.QUARANTINED
     assert forwarded.form_type == "sondernutzung"
