@@ -93,6 +93,20 @@ def test_pressing_start_twice_starts_one_run(web_world: WebWorld) -> None:
     assert len(_runs_of(web_world.api_url, deployment)) == 2
 
 
+def test_the_same_form_sent_with_other_values_is_another_run(web_world: WebWorld) -> None:
+    # the browser's back button shows the form with its old token: other values, other run
+    anna = web_world.login("anna")
+    deployment = web_world.deployments[("musterstadt", "review-label")]
+    url = f"/prozesse/{deployment}/starten"
+    form = anna.get(url).text
+    data = {"csrf_token": csrf_of(form), "start_token": _start_token(form), "timeout_s": "300"}
+    runs = [anna.post(url, data={**data, "review_id": n}) for n in ("1", "1", "2")]
+    assert [r.status_code for r in runs] == [303, 303, 303]
+    locations = [r.headers["location"] for r in runs]
+    assert locations[0] == locations[1] != locations[2]
+    assert len(_runs_of(web_world.api_url, deployment)) == 2
+
+
 def test_a_start_the_server_cannot_take_keeps_the_form_for_another_press(
     web_world: WebWorld,
 ) -> None:

@@ -9,6 +9,8 @@ be confirmed to exist.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -197,7 +199,9 @@ class PrefectGateway:
         the same request arrives: a repeat after a lost answer, a double click, a reload of
         the posted form. The key holds tenant and deployment, so no key of one municipality
         can ever return another's run (Prefect keys are unique per flow, and the flows are
-        shared); the returned run is checked for both all the same.
+        shared), and the parameters, so the same form sent again with other values (the
+        browser's back button keeps the token) is another run. The returned run is checked
+        for tenant and deployment all the same.
         """
         deployment = self.deployment(tenant, deployment_id)
         params = {k: v for k, v in parameters.items() if k != "tenant"}
@@ -209,7 +213,7 @@ class PrefectGateway:
             {
                 "parameters": params,
                 "tags": [tenant_tag(tenant)],
-                "idempotency_key": f"amtsflow-web:{tenant}:{deployment['id']}:{request_key}",
+                "idempotency_key": _start_key(tenant, deployment["id"], request_key, params),
             },
             repeatable=True,
         )
@@ -336,6 +340,13 @@ def _uuid(value: str) -> str:
         return str(UUID(value))
     except ValueError as exc:
         raise NotFoundError(value) from exc
+
+
+def _start_key(tenant: str, deployment_id: str, request_key: str, params: dict[str, Any]) -> str:
+    """The idempotency key of one press with these parameters (hashed: keys stay short)."""
+    values = json.dumps(params, sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256(f"{request_key}\n{values}".encode()).hexdigest()[:32]
+    return f"amtsflow-web:{tenant}:{deployment_id}:{digest}"
 
 
 def _retry_after(response: httpx.Response) -> float:
