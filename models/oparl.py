@@ -197,6 +197,9 @@ class OParlSyncState(TenantScoped):
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Objects a list named but the sync could not read, `{"kind", "url"}`: read again by
+    #: URL on the next run, so they neither hold back the incremental window nor get lost.
+    pending: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
 
 
 OPARL_TABLES: dict[str, type[OParlRow]] = {

@@ -53,6 +53,12 @@ class OParlSyncSummary(BaseModel):
     quirks: dict[str, int] = Field(default_factory=dict)
     dangling_references: int = 0
     errors: list[str] = Field(default_factory=list)
+    unreadable: list[str] = Field(
+        default_factory=list,
+        description="objects skipped as unreadable (per page); read again next run, they "
+        "do not make the sync incomplete",
+    )
+    pending: int = Field(0, description="objects to read again by URL in the next run")
     seconds: float = 0.0
     flow_run_id: str | None = None
 

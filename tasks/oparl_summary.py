@@ -33,5 +33,6 @@ def publish_sync_summary(summary: OParlSyncSummary) -> None:
         table=summary_rows(summary),
         description=f"OParl-Abgleich {summary.tenant} ({kind}): {deviations} tolerierte "
         f"Abweichungen, {summary.dangling_references} offene Verweise, "
-        f"{len(summary.errors)} Fehler, {summary.seconds:.1f} s",
+        f"{len(summary.errors)} Fehler, {summary.pending} unlesbare Objekte (werden beim "
+        f"nächsten Lauf erneut gelesen), {summary.seconds:.1f} s",
     )

@@ -3,7 +3,9 @@
 The walk reads every list of every body (or the configured one) and stores each page in
 its own transaction, so a failure late in a long run keeps what was read. Only a run whose
 lists were all read to the end advances the sync state; the next incremental run asks for
-changes since the last such run (minus a margin for clocks that disagree).
+changes since the last such run (minus a margin for clocks that disagree). Single objects
+that cannot be read do not stop that: they are asked for again by URL in the next run
+(`tasks.oparl_pending`), and nothing deletes their rows meanwhile.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from models.oparl import OParlSyncState
 from models.oparl_sync import KINDS, ObjectCounts, OParlSyncSummary
 from models.settings import Settings
 from models.tenant_scope import TenantSession
+from tasks import oparl_pending
+from tasks.oparl_pending import Skipped
 from tasks.oparl_rows import RowBatch, add_entry
 from tasks.oparl_store import count_stored, dangling_references, store_batch, sweep_unseen
 from tasks.secrets import oparl_settings_for
@@ -71,11 +75,22 @@ def sync_oparl(
             batch.body_id = body.id
             add_entry(batch, "body", body, raw)
         _store(session, batch, run_at, seen, deleted)
+        ours = {body.id for body, _ in bodies}
+        earlier = oparl_pending.load(state)
+        skipped = Skipped(pending={p for p in earlier if p.body_id not in ours})  # kept as is
+        for pending in _by_kind(earlier, ours):  # what the last run missed
+            page = source.objects(pending[0].kind, [p.url for p in pending])
+            if page.error and not skipped.take(page, pending[0].body_id):
+                summary.errors.append(page.error)
+            batch = RowBatch(body_id=pending[0].body_id, url=page.url, quirks=source.quirks)
+            for obj, raw in page.entries:
+                add_entry(batch, page.kind, obj, raw)
+            _store(session, batch, run_at, seen, deleted)
         for body, _ in bodies:
             offered = body.list_urls()
             complete = set(offered)
             for page in source.pages(body, since):
-                if page.error:
+                if page.error and not skipped.take(page, body.id):
                     summary.errors.append(page.error)
                     complete.discard(page.kind)
                 batch = RowBatch(body_id=body.id, url=page.url, quirks=source.quirks)
@@ -83,6 +98,7 @@ def sync_oparl(
                     add_entry(batch, page.kind, obj, raw)
                 _store(session, batch, run_at, seen, deleted)
             if since is None:
+                oparl_pending.keep_rows(session, skipped.keep_ids, run_at)
                 sweep_unseen(session, body.id, offered, complete, run_at)
                 session.commit()
         summary.dangling_references = dangling_references(session, source.quirks)
@@ -94,10 +110,24 @@ def sync_oparl(
             for kind in KINDS
         }
         summary.quirks = source.quirks.summary()
+        summary.unreadable = skipped.texts
+        summary.pending = len(skipped.pending)
         summary.seconds = round(time.perf_counter() - started, 3)
-        _save_state(session, state, summary, run_at)
+        state = _save_state(session, state, summary, run_at)
+        oparl_pending.save(state, skipped)
         session.commit()
     return summary
+
+
+def _by_kind(
+    pending: list[oparl_pending.Pending], bodies: set[str]
+) -> list[list[oparl_pending.Pending]]:
+    """The objects to read again, grouped by kind and body (bodies of this run only)."""
+    groups: dict[tuple[str, str], list[oparl_pending.Pending]] = defaultdict(list)
+    for item in pending:
+        if item.body_id in bodies:
+            groups[(item.kind, item.body_id)].append(item)
+    return [groups[key] for key in sorted(groups)]
 
 
 def _modified_since(state: OParlSyncState | None, overlap_s: float) -> dt.datetime | None:
@@ -129,17 +159,18 @@ def _save_state(
     state: OParlSyncState | None,
     summary: OParlSyncSummary,
     run_at: dt.datetime,
-) -> None:
+) -> OParlSyncState:
     if state is None:
         state = OParlSyncState(system_url=summary.system_url)
         session.add(state)
     state.last_attempt_at = run_at
     state.counts = {k: c.model_dump() for k, c in summary.objects.items()}
-    state.last_error = "\n".join(summary.errors)[:4000] or None
+    state.last_error = "\n".join([*summary.errors, *summary.unreadable])[:4000] or None
     if summary.complete:
         state.last_success_at = run_at
         if summary.full:
             state.last_full_at = run_at
+    return state
 
 
 def retry_on_io_failure(_task: Task[Any, Any], _run: TaskRun, state: State[Any]) -> bool:

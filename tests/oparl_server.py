@@ -104,7 +104,18 @@ class OParlTestServer:
             return _json(self._page(parts.path, parse_qs(parts.query)))
         if parts.path in self.objects and not parts.query:
             return _json(self.objects[parts.path])
+        listed = self._listed(parts.path) if not parts.query else None
+        if listed is not None:  # every object is served at its id, as OParl requires
+            return _json(listed)
         return _json({"type": "Error", "message": "Not Found"}, status=404)
+
+    def _listed(self, path: str) -> Any:
+        with self._lock:
+            for items in self.lists.values():
+                for item in items:
+                    if isinstance(item, dict) and urlsplit(str(item.get("id"))).path == path:
+                        return item
+        return None
 
     def _page(self, path: str, query: dict[str, list[str]]) -> dict[str, Any]:
         items = self.lists[path]

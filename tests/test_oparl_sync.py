@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, select
@@ -267,11 +268,13 @@ def test_a_broken_embedded_child_neither_shifts_raw_json_nor_gets_deleted(
     consultations[0]["authoritative"] = "vielleicht"
     meeting["modified"] = paper["modified"] = dt.datetime.now(dt.UTC).isoformat()
     changes = run_sync(oparl_engine, spec_server.system_url)  # incremental: no sweep
-    assert not changes.full and not changes.complete
-    assert items[0]["id"] in "\n".join(changes.errors)
-    assert consultations[0]["id"] in "\n".join(changes.errors)
+    # the lists were read to their end: the window moves on, the parents are kept to
+    # read again (meeting and paper), the skipped children are named
+    assert not changes.full and changes.complete and changes.pending == 2
+    assert items[0]["id"] in "\n".join(changes.unreadable)
+    assert consultations[0]["id"] in "\n".join(changes.unreadable)
     full = run_sync(oparl_engine, spec_server.system_url, full=True)
-    assert not full.complete
+    assert full.complete and full.pending == 2  # swept, but not the unreadable children
     with tenant_session(oparl_engine, "a-stadt") as session:
         stored = {i.oparl_id: i for i in session.scalars(select(AgendaItem))}
         advised = {c.oparl_id: c for c in session.scalars(select(Consultation))}
@@ -290,6 +293,14 @@ def test_a_broken_embedded_child_neither_shifts_raw_json_nor_gets_deleted(
         )
     # the unreadable ones still exist on the server: neither run marked them deleted
     assert not stored[items[0]["id"]].deleted and not advised[consultations[0]["id"]].deleted
+    # repaired on the server without a new `modified`: the next run reads the parents again
+    items[0]["order"], items[0]["name"] = 1, "Punkt 1 (berichtigt)"
+    consultations[0]["authoritative"] = True
+    repaired = run_sync(oparl_engine, spec_server.system_url)
+    assert repaired.complete and repaired.pending == 0 and not repaired.unreadable
+    with tenant_session(oparl_engine, "a-stadt") as session:
+        item = session.scalars(select(AgendaItem).where(AgendaItem.oparl_id == items[0]["id"]))
+        assert item.one().raw["name"] == "Punkt 1 (berichtigt)"
 
 
 def test_an_unreadable_object_is_an_error_and_read_again_next_time(
@@ -301,15 +312,21 @@ def test_an_unreadable_object_is_an_error_and_read_again_next_time(
     broken = orgs[1]
     broken.update(classification=["kein", "Text"], modified=dt.datetime.now(dt.UTC).isoformat())
     failed = run_sync(oparl_engine, spec_server.system_url)
-    assert not failed.complete and broken["id"] in "\n".join(failed.errors)
+    # one broken object does not hold the window back: it is kept to be read again
+    assert failed.complete and failed.pending == 1 and not failed.errors
+    assert broken["id"] in "\n".join(failed.unreadable)
     full = run_sync(oparl_engine, spec_server.system_url, full=True)
-    assert not full.complete
+    assert full.complete and full.pending == 1
     assert count(oparl_engine, "a-stadt", "organization", deleted=False) == 2  # not swept
-    broken["classification"] = "Ausschuss"  # repaired on the server
+    broken["classification"] = "Ausschuss"  # repaired on the server, `modified` unchanged
+    before = len(spec_server.requests)
     again = run_sync(oparl_engine, spec_server.system_url)
-    # still asks for changes since the last run before the failure, so it reads it now
-    assert again.complete and failed.modified_since and again.modified_since
-    assert again.modified_since.replace(tzinfo=None) == failed.modified_since.replace(tzinfo=None)
+    # the window moved on past the failure, and the object was asked for by its URL
+    assert again.complete and again.pending == 0 and not again.unreadable
+    assert failed.modified_since and again.modified_since
+    assert again.modified_since.replace(tzinfo=None) > failed.modified_since.replace(tzinfo=None)
+    asked = [urlsplit(p).path for p, _ in spec_server.requests[before:]]
+    assert urlsplit(broken["id"]).path in asked
     with tenant_session(oparl_engine, "a-stadt") as session:
         row = session.scalars(select(Organization).where(Organization.oparl_id == broken["id"]))
         assert row.one().classification == "Ausschuss"
@@ -328,3 +345,25 @@ def test_a_next_link_back_to_a_page_already_read_sweeps_nothing(
     full = run_sync(oparl_engine, spec_server.system_url, full=True)
     assert not full.complete and "links.next führt zurück" in "\n".join(full.errors)
     assert count(oparl_engine, "a-stadt", "organization", deleted=False) == 3
+
+
+def test_an_entry_without_id_leaves_its_list_incomplete(
+    spec_server: OParlTestServer, oparl_engine: Engine
+) -> None:
+    # nothing names it, so it cannot be asked for again: the window must stay
+    orgs = spec_server.lists[ORGS]
+    orgs.append({**orgs[0], "id": spec_server.url("/organization/35"), "name": "Rat"})
+    assert run_sync(oparl_engine, spec_server.system_url).complete
+    held = _success_times(oparl_engine)
+    orgs.append({"type": "https://schema.oparl.org/1.1/Organization", "name": "ohne"})
+    broken = run_sync(oparl_engine, spec_server.system_url, full=True)
+    assert not broken.complete and broken.pending == 0
+    assert "Eintrag 3 ohne id" in "\n".join(broken.errors)
+    assert count(oparl_engine, "a-stadt", "organization", deleted=False) == 2  # not swept
+    assert _success_times(oparl_engine) == held  # the next run asks from the same time
+
+
+def _success_times(engine: Engine) -> tuple[object, object]:
+    with tenant_session(engine, "a-stadt") as session:
+        state = session.scalars(select(OParlSyncState)).one()
+        return state.last_success_at, state.last_full_at

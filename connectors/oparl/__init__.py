@@ -35,6 +35,10 @@ class OParlSource(Protocol):
         """All pages of the body's lists; only objects changed since, if given."""
         ...
 
+    def objects(self, kind: str, urls: list[str]) -> ListPage:
+        """Objects of one kind read again by their URLs (ones a list could not read)."""
+        ...
+
     def download(self, file: File) -> Downloaded:
         """A file's bytes, checked against its checksums."""
         ...

@@ -5,8 +5,10 @@ the fetcher's semaphore); each list follows `links.next` with a guard against lo
 A list that fails ends with a page carrying the error, so the caller can store what it
 got and know that this list is incomplete; nothing the server sends crashes the walk.
 An object that cannot be read (or an agenda item or consultation its parent embeds) is
-skipped but named in its page's error too: a list with a hole must not count as complete,
-or a full sync would sweep the skipped object and incremental syncs would never ask again.
+skipped but named in its page's error too, with the object to read again by its URL (the
+object itself, or the parent that embeds the child): the sync keeps those for its next
+run, so one broken object neither stops the list from counting as complete nor is
+forgotten. An entry without an id cannot be read again: its list stays incomplete.
 """
 
 from __future__ import annotations
@@ -46,9 +48,11 @@ MAX_NAMED = 20
 class ListPage:
     """One page of a list: parsed objects with their raw JSON, and what makes it incomplete.
 
-    `error` set means the list cannot count as complete. Either the page could not be read
-    (then it is the list's last page), or it named objects that could not be read: their
-    ids are in `invalid`, the readable rest is in `entries` and the walk goes on.
+    `error` set means the page is not whole. Either it could not be read (then it is the
+    list's last page), or it named objects that could not be read: their ids are in
+    `invalid`, the readable rest is in `entries` and the walk goes on. `retry` holds the
+    URLs that bring the skipped objects back when read again (the object, or its parent);
+    `unfixable` is set when some skipped entry has no id to read it by.
     """
 
     kind: str
@@ -56,6 +60,34 @@ class ListPage:
     entries: list[tuple[OParlObject, dict[str, Any]]] = field(default_factory=list)
     error: str | None = None
     invalid: list[str] = field(default_factory=list)
+    retry: list[str] = field(default_factory=list)
+    unfixable: bool = False
+
+    @property
+    def only_skipped(self) -> bool:
+        """The page was read; its only fault is objects that can be read again later."""
+        return bool(self.invalid) and not self.unfixable and bool(self.retry)
+
+
+@dataclass
+class _Read:
+    """A page's data as parsed: readable entries, what was skipped, what to read again."""
+
+    entries: list[tuple[OParlObject, dict[str, Any]]] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    retry: list[str] = field(default_factory=list)
+    unfixable: bool = False
+
+    def page(self, kind: str, url: str) -> ListPage:
+        return ListPage(
+            kind,
+            url,
+            self.entries,
+            _invalid_error(url, self.invalid),
+            self.invalid,
+            self.retry,
+            self.unfixable,
+        )
 
 
 @dataclass(frozen=True)
@@ -137,25 +169,22 @@ class OParlClient:
             except OParlError as exc:
                 yield ListPage(kind, next_url, error=str(exc))
                 return
-            entries, invalid = self._entries(kind, data["data"], next_url)
-            yield ListPage(kind, next_url, entries, _invalid_error(next_url, invalid), invalid)
+            yield self._entries(kind, data["data"], next_url).page(kind, next_url)
             params = None  # the server's next links carry the query themselves
             links = data.get("links")
             following = links.get("next") if isinstance(links, dict) else None
             next_url = following if isinstance(following, str) and following else None
 
-    def _entries(
-        self, kind: str, items: list[Any], url: str
-    ) -> tuple[list[tuple[OParlObject, dict[str, Any]]], list[str]]:
+    def _entries(self, kind: str, items: list[Any], url: str) -> _Read:
         """The readable objects of a page, and the ids of those (or their children) skipped."""
         model = MODELS[kind]
         context = {"quirks": self.quirks, "url": url}
-        out: list[tuple[OParlObject, dict[str, Any]]] = []
-        invalid: list[str] = []
+        read = _Read()
         for index, item in enumerate(items):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 self.quirks.note(Quirk.INVALID_OBJECT, url, "kein Objekt mit id")
-                invalid.append(f"Eintrag {index + 1} ohne id")
+                read.invalid.append(f"Eintrag {index + 1} ohne id")
+                read.unfixable = True
                 continue
             check_deleted_type(item, url, self.quirks)
             try:
@@ -163,11 +192,40 @@ class OParlClient:
             except ValidationError as exc:
                 fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
                 self.quirks.note(Quirk.INVALID_OBJECT, url, ", ".join(fields)[:200])
-                invalid.append(item["id"])
+                read.invalid.append(item["id"])
+                read.retry.append(item["id"])
                 continue
-            out.append((obj, item))
-            invalid += dropped_children(kind, obj, item)
-        return out, invalid
+            read.entries.append((obj, item))
+            dropped = dropped_children(kind, obj, item)
+            if dropped:  # the parent brings its children back when read again
+                read.invalid += dropped
+                read.retry.append(obj.id)
+        return read
+
+    def objects(self, kind: str, urls: list[str]) -> ListPage:
+        """Objects of one kind read one by one by their URLs, as a page of their own.
+
+        For objects a list named but could not read: the sync asks again each run until
+        they can be read. An object that cannot be fetched stays in `invalid` and `retry`.
+        """
+        raws: list[Any] = []
+        failed: list[str] = []
+        for url in urls:
+            try:
+                raw = self._fetch.get_object(url)
+            except OParlError as exc:
+                self.quirks.note(Quirk.INVALID_OBJECT, url, str(exc)[:200])
+                failed.append(url)
+                continue
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                raws.append(raw)
+            else:  # known by its URL all the same: asked again next time
+                self.quirks.note(Quirk.INVALID_OBJECT, url, "kein Objekt mit id")
+                failed.append(url)
+        read = self._entries(kind, raws, urls[0] if urls else "")
+        read.invalid += failed
+        read.retry += failed
+        return read.page(kind, f"{kind}: {len(urls)} Objekte erneut gelesen")
 
     def pages(self, body: Body, modified_since: dt.datetime | None = None) -> Iterator[ListPage]:
         """The pages of all the body's lists, walked concurrently, as they arrive."""
