@@ -18,7 +18,7 @@ they stay inside the stored mail, and the audit and the clerk's reasons say so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.documents import DocumentKind, ParsedDocument
@@ -32,6 +32,17 @@ from tasks.registration import Registered, register
 #: How many forwarded mails inside each other have their attachments searched for forms
 #: (a citizen's mail forwarded by a clerk, forwarded again by the front office: 2).
 MAX_FORWARD_DEPTH = 3
+#: How many attachments of forwarded mails one e-mail may add in all, over every level:
+#: the parser's limit of 50 holds per mail, and a mail of many tiny forwarded mails must
+#: not turn into thousands of documents. The rest stays inside the stored mails, noted.
+MAX_FORWARDED_PARTS = 100
+
+
+@dataclass
+class _Budget:
+    """What is left of `MAX_FORWARDED_PARTS` for this e-mail."""
+
+    left: int = field(default_factory=lambda: MAX_FORWARDED_PARTS)
 
 
 @dataclass
@@ -54,7 +65,12 @@ class _Fault:
 
 
 def _attachments(
-    ctx: IntakeContext, email: Registered, parsed: ParsedDocument, depth: int = 0, within: str = ""
+    ctx: IntakeContext,
+    email: Registered,
+    parsed: ParsedDocument,
+    depth: int = 0,
+    within: str = "",
+    budget: _Budget | None = None,
 ) -> list[_Part]:
     """The e-mail's attachments as parts, each stored, parsed and judged.
 
@@ -70,6 +86,7 @@ def _attachments(
     for path, result in ctx.parser.parse_many(list(fresh)):
         fresh[path].parsed = result
     nested: list[_Part] = []
+    budget = budget or _Budget()
     for part in parts:
         if part.parsed is None:
             continue
@@ -81,18 +98,21 @@ def _attachments(
             # are no form are no fault (the mail stays a supporting file, as before)
             verdict = evaluate(ctx, part.parsed)
             part.verdict = verdict if verdict.form_type is not None else None
-        if part.parsed.ok and depth < MAX_FORWARD_DEPTH:
+        found = len(part.parsed.attachments)
+        if part.parsed.ok and depth < MAX_FORWARD_DEPTH and found <= budget.left:
+            budget.left -= found
             part.searched = True
-            inner = _attachments(ctx, part.reg, part.parsed, depth + 1, f"{part.name} › ")
-            nested.extend(inner)
+            within_part = f"{part.name} › "
+            nested += _attachments(ctx, part.reg, part.parsed, depth + 1, within_part, budget)
     return parts + nested
 
 
 def _unsearched(part: _Part) -> int:
     """How many attachments of a forwarded mail were not searched for forms.
 
-    A forwarded mail nested deeper than `MAX_FORWARD_DEPTH` keeps its attachments inside
-    the stored mail, as do the parts its parser left out; a clerk must be told to look.
+    A forwarded mail nested deeper than `MAX_FORWARD_DEPTH`, or past the e-mail's
+    `MAX_FORWARDED_PARTS`, keeps its attachments inside the stored mail, as do the parts
+    its parser left out; a clerk must be told to look.
     """
     parsed = part.parsed
     if parsed is None or parsed.kind != DocumentKind.EML:

@@ -42,16 +42,30 @@ class Skipped:
     texts: list[str] = field(default_factory=list)
 
     def take(self, page: ListPage, body_id: str) -> bool:
-        """Record a page whose only fault is objects to read again; False if it is worse."""
+        """Record a page whose only fault is objects to read again; False if it is worse.
+
+        Past `MAX_PENDING` the objects are still kept (up to it), but the page counts as
+        broken: so many unreadable objects are no longer a matter of single ones.
+        """
         if page.error is None or not page.only_skipped:
             return False
-        if len(self.pending) + len(page.retry) > MAX_PENDING:
-            return False
-        self.pending.update(Pending(page.kind, url, body_id) for url in page.retry)
+        room = MAX_PENDING - len(self.pending)
+        self.pending.update(Pending(page.kind, url, body_id) for url in page.retry[:room])
         self.keep_ids.update(page.invalid)
         self.keep_ids.update(page.retry)
+        if len(page.retry) > room:
+            return False
         self.texts.append(page.error)
         return True
+
+
+def whole_objects_skipped(page: ListPage) -> bool:
+    """Whether the page skipped an object itself, not only a child its parent embeds.
+
+    Such an object's embedded agenda items, consultations and files were not read either,
+    so a full sync must not sweep that list's kinds this time (their rows would look gone).
+    """
+    return bool(set(page.invalid) & set(page.retry))
 
 
 def load(state: OParlSyncState | None) -> list[Pending]:

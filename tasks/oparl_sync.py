@@ -93,6 +93,8 @@ def sync_oparl(
                 if page.error and not skipped.take(page, body.id):
                     summary.errors.append(page.error)
                     complete.discard(page.kind)
+                elif page.error and oparl_pending.whole_objects_skipped(page):
+                    complete.discard(page.kind)  # its children were not read: no sweep
                 batch = RowBatch(body_id=body.id, url=page.url, quirks=source.quirks)
                 for obj, raw in page.entries:
                     add_entry(batch, page.kind, obj, raw)

@@ -17,6 +17,7 @@ from connectors.database import make_engine, tenant_session
 from flows.intake import intake
 from models.db import AuditEvent, Case, Document, DocumentStatus, QuarantineEntry
 from models.intake import IntakeSummary
+from tasks import email_intake
 from tasks.email_intake import MAX_FORWARD_DEPTH
 from tests.conftest import DOCUMENTS, SAMPLE_INBOX
 
@@ -422,3 +423,26 @@ def test_forwarded_mails_are_searched_down_to_the_depth_limit(
     entry = _quarantine(amtsflow_env, database_url)[_sha(raw)]
     assert entry.reason_code == "email_no_form"
     assert "1 Anhang/Anhänge einer weitergeleiteten (angehängten) E-Mail" in entry.reason
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_forwarded_mails_share_one_budget_of_parts(
+    prefect_api: str, amtsflow_env: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(email_intake, "MAX_FORWARDED_PARTS", 1)
+    outer = _message("Zwei weitergeleitete Mails.")
+    for attached in (VALID_JSON, FAULTY_JSON):
+        outer.add_attachment(_message("Siehe Anlage.", ("anlage.json", attached)))
+    raw = outer.as_bytes()
+    summary = _run_mail(amtsflow_env, raw)
+    assert (summary.accepted, summary.cases_created, summary.quarantined_parts) == (1, 1, 0)
+    docs = _docs(amtsflow_env, database_url)
+    assert docs[_sha(VALID_JSON)].status == DocumentStatus.ACCEPTED  # within the budget
+    assert _sha(FAULTY_JSON) not in docs  # past it: left inside the stored mail, noted
+    with _db(amtsflow_env, database_url) as s:
+        parsed = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.document_sha256 == _sha(raw), AuditEvent.action == "parsed"
+            )
+        ).one()
+        assert parsed.details["unsearched_forwarded_attachments"] == 1

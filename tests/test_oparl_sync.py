@@ -367,3 +367,27 @@ def _success_times(engine: Engine) -> tuple[object, object]:
     with tenant_session(engine, "a-stadt") as session:
         state = session.scalars(select(OParlSyncState)).one()
         return state.last_success_at, state.last_full_at
+
+
+def test_a_skipped_meeting_keeps_its_agenda_items_and_a_gone_one_is_dropped(
+    spec_server: OParlTestServer, oparl_engine: Engine
+) -> None:
+    system = spec_server.objects[urlsplit(spec_server.system_url).path]
+    (body,) = spec_server.lists[urlsplit(system["body"]).path]
+    for key in ("agendaItem", "consultation", "file"):  # OParl 1.0: only embedded
+        del body[key]
+    meeting = spec_server.lists[MEETINGS][0]
+    assert run_sync(oparl_engine, spec_server.system_url).complete
+    items_before = count(oparl_engine, "a-stadt", "agendaItem", deleted=False)
+    assert items_before > 0
+    meeting["name"] = ["kein", "Text"]  # the meeting itself cannot be read any more
+    full = run_sync(oparl_engine, spec_server.system_url, full=True)
+    assert full.complete and full.pending == 1 and meeting["id"] in "\n".join(full.unreadable)
+    # its embedded agenda items were not read either: nothing of them is swept
+    assert count(oparl_engine, "a-stadt", "agendaItem", deleted=False) == items_before
+    with tenant_session(oparl_engine, "a-stadt") as session:
+        row = session.scalars(select(Meeting).where(Meeting.oparl_id == meeting["id"])).one()
+        assert not row.deleted
+    spec_server.lists[MEETINGS].remove(meeting)  # gone from the server (404 at its URL)
+    after = run_sync(oparl_engine, spec_server.system_url)
+    assert after.complete and after.pending == 0 and not after.unreadable

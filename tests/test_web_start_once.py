@@ -9,11 +9,13 @@ would start a second run; without the repeats the clerk would see an error page.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from sqlalchemy import func, select
 
 from app.web.prefect_gateway import PrefectGateway, PrefectUnavailableError
+from app.web.process_pages import START_TOKEN_TTL_S
 from app.web.server import create_app
 from app.web.settings import WebSettings
 from connectors.database import tenant_session
@@ -91,6 +93,11 @@ def test_pressing_start_twice_starts_one_run(web_world: WebWorld) -> None:
     third = anna.post(url, data={"csrf_token": csrf_of(fresh), "start_token": _start_token(fresh)})
     assert third.status_code == 303 and third.headers["location"] != first.headers["location"]
     assert len(_runs_of(web_world.api_url, deployment)) == 2
+    # a form from the browser's history, issued long ago: a new press, a new run
+    old = f"{int(time.time()) - START_TOKEN_TTL_S - 60:x}-" + "a" * 24
+    stale = [anna.post(url, data={"csrf_token": csrf_of(fresh), "start_token": old}) for _ in "12"]
+    assert len({r.headers["location"] for r in stale}) == 2
+    assert len(_runs_of(web_world.api_url, deployment)) == 4
 
 
 def test_the_same_form_sent_with_other_values_is_another_run(web_world: WebWorld) -> None:
@@ -125,7 +132,7 @@ def test_a_start_the_server_cannot_take_keeps_the_form_for_another_press(
         proxy.fail("/create_flow_run", *[Fault.BUSY] * 4)  # every repeat of this press
         refused = client.post(url, data={"csrf_token": csrf_of(form), "start_token": token})
         assert refused.status_code == 503
-        assert "Der Lauf wurde nicht gestartet" in refused.text
+        assert "Keine Antwort vom Prefect-Server" in refused.text
         assert "nicht ein zweites Mal gestartet" in refused.text
         assert _start_token(refused.text) == token  # pressing again repeats this press
         assert proxy.count("POST", "/create_flow_run") == 4

@@ -66,6 +66,8 @@ class PrefectGateway:
         self._client = httpx.Client(base_url=self.api_url, timeout=timeout_s)
         self._cache_s = cache_s
         self._retry_budget_s = retry_budget_s
+        self._timeout_s = timeout_s
+        self._min_attempt_s = min(2.0, timeout_s)
         self._list_ttl = list_cache_s
         self._final_ttl = FINAL_TTL_S if list_cache_s > 0 else 0.0
         self._lock = threading.Lock()
@@ -107,31 +109,35 @@ class PrefectGateway:
         page for that. A call is repeated when the server said it did nothing (429/503) or
         the request never left; when the answer was lost after sending (timeout, dropped
         connection, a proxy's 502/504), only if `repeatable` (a read, or a create carrying an
-        idempotency key). No repeat starts after `retry_budget_s`: a clerk is waiting.
+        idempotency key). All attempts together keep within `retry_budget_s` (each gets at
+        most the time left, at least 2 s): a clerk is waiting.
         """
         deadline = time.monotonic() + self._retry_budget_s
-        for delay in (*RETRY_DELAYS_S, None):
-            if delay is not None and time.monotonic() + delay > deadline:
-                delay = None
+        for attempt in range(len(RETRY_DELAYS_S) + 1):
+            left = deadline - time.monotonic()
+            timeout = min(self._timeout_s, max(left, self._min_attempt_s))
+            delay = RETRY_DELAYS_S[attempt] if attempt < len(RETRY_DELAYS_S) else None
+            failure: httpx.HTTPError | None = None
             try:
-                response = self._client.request(method, path, json=body)
+                response = self._client.request(method, path, json=body, timeout=timeout)
             except NOT_SENT as exc:
-                if delay is None:
-                    raise PrefectUnavailableError(
-                        f"Prefect-Server nicht erreichbar ({exc})"
-                    ) from exc
+                failure = exc
             except httpx.HTTPError as exc:
-                if delay is None or not (repeatable and isinstance(exc, ANSWER_LOST)):
-                    raise PrefectUnavailableError(
-                        f"Prefect-Server nicht erreichbar ({exc})"
-                    ) from exc
+                if not (repeatable and isinstance(exc, ANSWER_LOST)):
+                    raise PrefectUnavailableError(_unreachable(exc)) from exc
+                failure = exc
             else:
                 again = response.status_code in BUSY_STATUS or (
                     repeatable and response.status_code in PROXY_LOST_STATUS
                 )
-                if not again or delay is None:
+                if not again:
                     break
-                delay = max(delay, _retry_after(response))
+                if delay is not None:
+                    delay = max(delay, _retry_after(response))
+            if delay is None or deadline - time.monotonic() - delay < self._min_attempt_s:
+                if failure is not None:  # no time for another whole attempt
+                    raise PrefectUnavailableError(_unreachable(failure)) from failure
+                break
             time.sleep(delay)
         if response.status_code == 404:
             raise NotFoundError(path)
@@ -347,6 +353,10 @@ def _start_key(tenant: str, deployment_id: str, request_key: str, params: dict[s
     values = json.dumps(params, sort_keys=True, ensure_ascii=False, default=str)
     digest = hashlib.sha256(f"{request_key}\n{values}".encode()).hexdigest()[:32]
     return f"amtsflow-web:{tenant}:{deployment_id}:{digest}"
+
+
+def _unreachable(exc: httpx.HTTPError) -> str:
+    return f"Prefect-Server nicht erreichbar ({exc})"
 
 
 def _retry_after(response: httpx.Response) -> float:

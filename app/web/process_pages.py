@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from typing import Any
 
 from sqlalchemy import select
@@ -19,8 +20,21 @@ from models.accounts import ROLE_CLERK
 from models.db import AuditEvent
 from tasks import audit
 
-#: The form's token for one press of "Lauf starten" (see `PrefectGateway.start_run`).
-_START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+#: The form's token for one press of "Lauf starten" (see `PrefectGateway.start_run`):
+#: the time it was issued (hex seconds), then chance.
+_START_TOKEN = re.compile(r"(?P<issued>[0-9a-f]{8,12})-[A-Za-z0-9_-]{16,48}")
+#: A form older than this starts a new run even with the same values: a press from the
+#: browser's history is meant as a new one, not as a repeat of yesterday's.
+START_TOKEN_TTL_S = 15 * 60
+
+
+def _new_token() -> str:
+    return f"{int(time.time()):x}-{secrets.token_urlsafe(18)}"
+
+
+def _fresh(token: str) -> bool:
+    match = _START_TOKEN.fullmatch(token)
+    return match is not None and 0 <= time.time() - int(match["issued"], 16) < START_TOKEN_TTL_S
 
 
 async def process_list(request: Request) -> Response:
@@ -57,7 +71,7 @@ async def start_form(request: Request) -> Response:
         fields=fields,
         error_list=[],
         problem=None,
-        start_token=secrets.token_urlsafe(24),
+        start_token=_new_token(),
     )
 
 
@@ -85,10 +99,10 @@ async def start_submit(request: Request) -> Response:
     fields = build_fields(_schema(deployment), deployment.get("parameters") or {}, posted)
     params = parse_form(fields, posted)
     errors = [f for f in fields if f.error]
-    problem, status = None, 422
+    problem, status, heading = None, 422, "Der Lauf wurde nicht gestartet"
     token = posted.get("start_token", "")
-    if not _START_TOKEN.fullmatch(token):  # an old form, or tampered: this press on its own
-        token = secrets.token_urlsafe(24)
+    if not _fresh(token):  # an old form, or tampered: this press on its own
+        token = _new_token()
     if not errors:
         try:
             run = await in_thread(
@@ -101,7 +115,7 @@ async def start_submit(request: Request) -> Response:
         except PrefectRejectedError as exc:
             problem = f"Der Prefect-Server hat die Eingaben abgelehnt: {exc}"
         except PrefectUnavailableError:
-            problem, status = _UNAVAILABLE, 503
+            problem, status, heading = _UNAVAILABLE, 503, "Keine Antwort vom Prefect-Server"
         else:
             await in_thread(
                 _audit_start,
@@ -121,6 +135,7 @@ async def start_submit(request: Request) -> Response:
         fields=fields,
         error_list=[(f.html_id, f"{f.title}: {f.error}") for f in errors],
         problem=problem,
+        problem_heading=heading,
         start_token=token,
     )
 

@@ -206,13 +206,21 @@ class OParlClient:
         """Objects of one kind read one by one by their URLs, as a page of their own.
 
         For objects a list named but could not read: the sync asks again each run until
-        they can be read. An object that cannot be fetched stays in `invalid` and `retry`.
+        they can be read. One that cannot be fetched stays in `invalid` and `retry`; one
+        the server no longer has (404, 410) is dropped: it is gone, and a list that still
+        names it brings it back.
         """
         raws: list[Any] = []
         failed: list[str] = []
         for url in urls:
             try:
-                raw = self._fetch.get_object(url)
+                fetched = self._fetch.get(url)
+                if fetched.status_code in (404, 410):
+                    self.quirks.note(Quirk.INVALID_OBJECT, url, f"HTTP {fetched.status_code}")
+                    continue
+                if fetched.status_code != 200:
+                    raise OParlError(f"{url}: HTTP {fetched.status_code}")
+                raw = self._fetch.decode(fetched.content, url)
             except OParlError as exc:
                 self.quirks.note(Quirk.INVALID_OBJECT, url, str(exc)[:200])
                 failed.append(url)

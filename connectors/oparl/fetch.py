@@ -198,7 +198,7 @@ class Fetcher:
         fetched = self.get(url)
         if fetched.status_code != 200:
             raise OParlError(f"{url}: HTTP {fetched.status_code}")
-        return self._decode(fetched.content, url)
+        return self.decode(fetched.content, url)
 
     def get_list_page(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """One page of a list, as `{"data": [...], "links": {...}}` whatever the server sent."""
@@ -210,11 +210,12 @@ class Fetcher:
         if fetched.status_code != 200:
             raise OParlError(f"{shown}: HTTP {fetched.status_code}")
         try:
-            return as_list_page(self._decode(fetched.content, shown), shown, self.quirks)
+            return as_list_page(self.decode(fetched.content, shown), shown, self.quirks)
         except ValueError as exc:
             raise OParlError(f"{shown}: {exc}") from exc
 
-    def _decode(self, content: bytes, url: str) -> Any:
+    def decode(self, content: bytes, url: str) -> Any:
+        """An answer's JSON, repaired where the quirks allow (OParlError if it is none)."""
         try:
             return decode_json(content, url, self.quirks)
         except ValueError as exc:
