@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -158,7 +159,18 @@ class AuditEvent(TenantScoped):
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_tenant_sha", "tenant_id", "document_sha256"),)
+    __table_args__ = (
+        Index("ix_audit_tenant_sha", "tenant_id", "document_sha256"),
+        # a run is started once: two presses racing in the web app record one event
+        Index(
+            "uq_audit_run_started",
+            "tenant_id",
+            "flow_run_id",
+            unique=True,
+            sqlite_where=text("action = 'run_started'"),
+            postgresql_where=text("action = 'run_started'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

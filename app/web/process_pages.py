@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -76,7 +77,11 @@ async def start_form(request: Request) -> Response:
 
 
 def _audit_start(engine: Any, tenant: str, actor: str, run_id: str, flow_name: str) -> None:
-    """Record the start once per run (a repeated press returns the run already started)."""
+    """Record the start once per run (a repeated press returns the run already started).
+
+    Two presses racing past the look-up both insert; the unique index
+    `uq_audit_run_started` lets one of them in, and the other has nothing left to record.
+    """
     with tenant_session(engine, tenant) as session:
         seen = session.scalar(
             select(AuditEvent.id).where(
@@ -85,7 +90,10 @@ def _audit_start(engine: Any, tenant: str, actor: str, run_id: str, flow_name: s
         )
         if seen is None:
             audit.record(session, "run_started", actor=actor, flow_run_id=run_id, flow=flow_name)
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
 
 
 async def start_submit(request: Request) -> Response:
