@@ -195,8 +195,8 @@ class SecretRefs(BaseModel):
     """Names of the tenant's Prefect Secret blocks, one per purpose (never the values).
 
     A purpose written as `true` or an empty value uses the conventional name
-    `amtsflow-<slug>-<purpose>`; an explicit name must still start with `amtsflow-<slug>-`,
-    so one municipality's file can never point at another's credentials.
+    `amtsflow-<slug>-<purpose>`; an explicit name must be `amtsflow-<slug>-` and one word
+    without a dash, so one municipality's file can never point at another's credentials.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -226,10 +226,20 @@ def normalise_secrets(raw: Any, slug: Any) -> Any:
 
 
 def foreign_secret_problems(slug: str, secrets: SecretRefs) -> list[tuple[str, str]]:
-    """Secret references that would reach outside the tenant's own blocks."""
+    """Secret references that would reach outside the tenant's own blocks.
+
+    A block is the tenant's when its name is `amtsflow-<slug>-<word>` with no further
+    dash: slugs may contain dashes, so a mere prefix would let `aachen` name
+    `amtsflow-aachen-kreis-mail`, the block of the municipality `aachen-kreis`.
+    """
     prefix = f"amtsflow-{slug}-"
+    own = re.compile(rf"{re.escape(prefix)}[a-z0-9]+")
     return [
-        (f"secrets.{purpose}", f"Block-Name muss mit {prefix!r} beginnen")
+        (
+            f"secrets.{purpose}",
+            f"Block-Name muss {prefix!r} und ein Wort ohne Bindestrich sein "
+            f"(z. B. {secret_block_name(slug, 'mail')!r})",
+        )
         for purpose, name in secrets.named().items()
-        if not name.startswith(prefix)
+        if not own.fullmatch(name)
     ]

@@ -117,11 +117,11 @@ def test_missing_block_names_the_block_and_how_to_set_it(
     prefect_api: str, amtsflow_env: Path, tenants_dir: Path
 ) -> None:
     with (tenants_dir / "nebenan.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("secrets: {dms: amtsflow-nebenan-dms-archiv}\n")
+        handle.write("secrets: {dms: amtsflow-nebenan-dmsarchiv}\n")
     with pytest.raises(MissingSecretError) as info:
         load_secret("nebenan", "dms")
     message = str(info.value)
-    assert "amtsflow-nebenan-dms-archiv" in message
+    assert "amtsflow-nebenan-dmsarchiv" in message
     assert "amtsflow secrets set --tenant nebenan --purpose dms" in message
     with pytest.raises(MissingSecretError, match="secrets: \\[mail\\]"):
         secret_block_for("nebenan", "mail")
@@ -132,7 +132,7 @@ def test_missing_block_names_the_block_and_how_to_set_it(
     assert {
         "tenant": "nebenan",
         "purpose": "dms",
-        "block": "amtsflow-nebenan-dms-archiv",
+        "block": "amtsflow-nebenan-dmsarchiv",
         "present": False,
     } in rows
 
@@ -154,3 +154,15 @@ def test_a_tenant_file_cannot_reference_another_tenants_block(tenants_dir: Path)
         handle.write("secrets: {mail: amtsflow-musterstadt-mail}\n")
     with pytest.raises(TenantConfigError, match="amtsflow-nebenan-"):
         load_tenant("nebenan", tenants_dir)
+    # a slug may contain dashes: `nebenan` must not name the block of `nebenan-dorf`
+    text = (tenants_dir / "nebenan.yaml").read_text(encoding="utf-8")
+    for foreign in ("amtsflow-nebenan-dorf-mail", "amtsflow-nebenan-"):
+        spoiled = text.replace("amtsflow-musterstadt-mail", foreign)
+        (tenants_dir / "nebenan.yaml").write_text(spoiled, encoding="utf-8")
+        with pytest.raises(TenantConfigError, match=r"secrets\.mail"):
+            load_tenant("nebenan", tenants_dir)
+    own = text.replace("amtsflow-musterstadt-mail", "amtsflow-nebenan-postfach")
+    (tenants_dir / "nebenan.yaml").write_text(own, encoding="utf-8")
+    assert load_tenant("nebenan", tenants_dir).secrets.named() == {
+        "mail": "amtsflow-nebenan-postfach"
+    }
