@@ -29,6 +29,11 @@ class CleanupSummary(BaseModel):
     archived: int = Field(0, description="decided files moved from the drop folders to the archive")
     left_waiting: int = Field(0, description="files not yet decided: stay for the next intake")
     archive_failed: int = Field(0, description="files that could not be moved (stay; retried)")
+    not_in_store: int = Field(
+        0,
+        description="decided files whose original is missing from the store (or differs in "
+        "size): left in the drop folder, the only copy, for the operator",
+    )
     samples_kept: int = Field(
         0, description="drop folders inside the project checkout (shipped samples): not touched"
     )

@@ -98,10 +98,28 @@ def archive_one(drop: DropFile, sha: str, day_folder: Path) -> bool:
     return True
 
 
+def _stored(storage: TenantStorage, sha: str, size: int) -> bool:
+    """Whether the store holds the original (the archive is deleted after its period)."""
+    try:
+        return storage.path_for(sha).stat().st_size == size
+    except OSError:
+        return False
+
+
 def archive_decided(
-    settings: Settings, tenant: Tenant, folder: Path, today: dt.date, summary: CleanupSummary
+    settings: Settings,
+    tenant: Tenant,
+    folder: Path,
+    today: dt.date,
+    summary: CleanupSummary,
+    storage: TenantStorage,
 ) -> None:
-    """Move the decided files of one drop folder into its archive."""
+    """Move the decided files of one drop folder into its archive.
+
+    Only a file whose original the store holds is moved: the archive is deleted after
+    its period, and a store that lost the file (a restore from an old backup, a crash
+    before the disk wrote it) must not lose its last copy too.
+    """
     hashes: dict[Path, str] = {}
     files = scan(folder)
     for drop in files:
@@ -117,6 +135,10 @@ def archive_decided(
             continue
         if sha not in decided:
             summary.left_waiting += 1
+            continue
+        if not _stored(storage, sha, drop.size):
+            log.warning("Original %s fehlt im Ablagespeicher: bleibt im Eingang", sha[:12])
+            summary.not_in_store += 1
             continue
         try:
             if archive_one(drop, sha, day_folder):
@@ -141,18 +163,32 @@ def expire_archive(folder: Path, today: dt.date, days: int, summary: CleanupSumm
             continue  # not ours
         if date >= cutoff or day.is_symlink() or not day.is_dir():
             continue
-        summary.archive_files_removed += sum(1 for p in day.rglob("*") if p.is_file())
-        shutil.rmtree(day)
+        try:
+            files = sum(1 for p in day.rglob("*") if p.is_file())
+            shutil.rmtree(day)
+        except OSError as exc:  # read-only share, a file in use: next night again
+            log.warning("Archivordner %s nicht gelöscht: %s", day.name, type(exc).__name__)
+            summary.archive_failed += 1
+            continue
+        summary.archive_files_removed += files
         summary.archive_days_removed += 1
 
 
 def remove_leftovers(storage: TenantStorage, now: float, summary: CleanupSummary) -> None:
-    """Delete temporary files of interrupted writes (older than six hours)."""
+    """Delete temporary files and folders of interrupted writes (older than six hours).
+
+    Folders too: an interrupted agenda run leaves its `mappe-*` working folder, which
+    holds copies of non-public papers.
+    """
     for path in (storage.root / "tmp").iterdir():
         try:
-            if path.is_file() and now - path.stat().st_mtime > TMP_MAX_AGE_S:
+            if now - path.lstat().st_mtime <= TMP_MAX_AGE_S:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
                 path.unlink()
-                summary.tmp_removed += 1
+            summary.tmp_removed += 1
         except FileNotFoundError:
             continue
 
@@ -171,7 +207,7 @@ def clean_up(
         if source.path.resolve().is_relative_to(PROJECT_ROOT):
             summary.samples_kept += 1  # the demo's sample inbox stays as shipped
             continue
-        archive_decided(settings, tenant, source.path, today, summary)
+        archive_decided(settings, tenant, source.path, today, summary, storage)
         expire_archive(source.path, today, archive_days, summary)
     remove_leftovers(storage, time.time(), summary)
     summary.seconds = round(time.perf_counter() - started, 3)

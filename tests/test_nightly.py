@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from connectors.catalogue import load_tenant
 from connectors.database import make_engine, tenant_session, upgrade
 from connectors.dropfolder import scan
+from connectors.storage import TenantStorage
 from flows.intake import intake
 from flows.nightly import nightly
 from models.db import Case, Document, DocumentStatus, ReviewItem
@@ -171,8 +172,15 @@ def test_cleanup_keeps_what_is_undecided_and_expires_old_archives(
         assert doc is not None
         doc.status = DocumentStatus.RECEIVED
         undecided = doc.sha256
+        lost = s.scalars(  # a decided original the store lost (an old backup restored)
+            select(Document.sha256).where(
+                Document.parent_id.is_(None), Document.sha256 != undecided
+            )
+        ).first()
+        assert lost is not None
         s.commit()
     engine.dispose()
+    TenantStorage(amtsflow_env, "musterstadt").path_for(lost).unlink()
     old_day = inbox / ARCHIVE_DIR / "2020-01-31"
     old_day.mkdir(parents=True)
     (old_day / "alt.pdf").write_bytes(b"alt")
@@ -181,15 +189,23 @@ def test_cleanup_keeps_what_is_undecided_and_expires_old_archives(
     stale = time.time() - TMP_MAX_AGE_S - 60
     os.utime(storage_tmp / "tmpstale", (stale, stale))
     (storage_tmp / "tmpfresh").write_bytes(b"x")  # a write in progress
+    folder = storage_tmp / "mappe-abgebrochen"  # an agenda run that crashed: its copies
+    folder.mkdir()
+    (folder / "vorlage.pdf").write_bytes(b"%PDF-1.7 nichtoeffentlich")
+    os.utime(folder, (stale, stale))
 
     settings = Settings()
     tenant = load_tenant("musterstadt", settings.tenants)
     summary = clean_up(settings, tenant, archive_days=90, today=dt.date(2026, 11, 27))
-    assert summary.archived == 14 and summary.left_waiting == 2  # reset one + the late one
+    assert summary.archived == 13 and summary.left_waiting == 2  # reset one + the late one
+    assert summary.not_in_store == 1  # its drop file is now the only copy: it stays
     assert summary.archive_days_removed == 1 and summary.archive_files_removed == 1
-    assert summary.tmp_removed == 1 and (storage_tmp / "tmpfresh").exists()
+    assert summary.tmp_removed == 2 and (storage_tmp / "tmpfresh").exists()
+    assert not folder.exists()
     waiting = {f.name for f in scan(inbox)}
-    assert "spaet.json" in waiting and len(waiting) == 2
+    assert "spaet.json" in waiting and len(waiting) == 3
+    kept = {hashlib.sha256(f.path.read_bytes()).hexdigest() for f in scan(inbox)}
+    assert lost in kept
     assert any(hashlib.sha256(f.path.read_bytes()).hexdigest() == undecided for f in scan(inbox))
     assert (inbox / "upload.pdf.part").exists()
     assert not old_day.exists()

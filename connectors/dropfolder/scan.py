@@ -27,29 +27,38 @@ def _skip(name: str) -> bool:
 
 
 def scan(root: Path, *, max_files: int | None = None) -> list[DropFile]:
-    """All finished files below `root`, sorted by relative name (stable batches)."""
+    """All finished files below `root`, sorted by relative name (stable batches).
+
+    A file or subfolder that disappears while the folder is walked (a clerk moved it,
+    another run archived it) is left out: it is no longer there to take in.
+    """
     base = root.resolve(strict=True)
     if not base.is_dir():
         raise NotADirectoryError(f"kein Ordner: {root}")
     found: list[DropFile] = []
     stack = [base]
     while stack:
-        folder = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if _skip(entry.name):
-                    continue
-                path = Path(entry.path)
-                if entry.is_symlink():
-                    target = path.resolve()
-                    if not target.is_relative_to(base):
-                        continue
-                if entry.is_dir():
-                    if not entry.is_symlink():
-                        stack.append(path)
-                    continue
-                if not entry.is_file():
-                    continue
-                found.append(DropFile(path, str(path.relative_to(base)), entry.stat().st_size))
+        try:
+            with os.scandir(stack.pop()) as entries:
+                listed = list(entries)
+        except FileNotFoundError:
+            continue
+        for entry in listed:
+            if _skip(entry.name):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink() and not path.resolve().is_relative_to(base):
+                continue
+            if entry.is_dir():
+                if not entry.is_symlink():
+                    stack.append(path)
+                continue
+            if not entry.is_file():
+                continue
+            try:
+                size = entry.stat().st_size
+            except FileNotFoundError:
+                continue
+            found.append(DropFile(path, str(path.relative_to(base)), size))
     found.sort(key=lambda f: f.name)
     return found[:max_files] if max_files is not None else found
