@@ -58,12 +58,24 @@ def intake_run(
     as_json: JsonOpt = False,
 ) -> None:
     """Alle Dateien eines Eingangsordners verarbeiten."""
+    from prefect.exceptions import ParameterTypeError
+
     from connectors.catalogue import TenantConfigError, TenantNotFoundError
+    from connectors.storage import PathEscapeError
     from flows.intake import intake
+    from tasks.intake_setup import NoIntakeSourceError
 
     try:
         summary = intake(tenant=tenant, source=source)
-    except (TenantNotFoundError, TenantConfigError, FileNotFoundError, NotADirectoryError) as exc:
+    except (
+        TenantNotFoundError,
+        TenantConfigError,
+        FileNotFoundError,
+        NotADirectoryError,
+        PathEscapeError,
+        NoIntakeSourceError,
+        ParameterTypeError,
+    ) as exc:
         _fail(str(exc), as_json)
     data = summary.model_dump(mode="json")
     human = demo_module.format_summary(data)

@@ -39,11 +39,18 @@ def open_context(
     return ctx
 
 
+class NoIntakeSourceError(ValueError):
+    """The tenant file names no drop folder and the run named none either."""
+
+
 def resolve_source(tenant: Tenant, source: str | None) -> Path:
     """A configured source by name, else a folder path; default: the first source."""
     if source is None:
         if not tenant.intake_sources:
-            raise ValueError(f"Gemeinde {tenant.slug} hat keine Eingangsquelle eingetragen")
+            raise NoIntakeSourceError(
+                f"Gemeinde {tenant.slug} hat keine Eingangsquelle eingetragen "
+                "(intake_sources in der Gemeinde-Datei, oder --source)"
+            )
         return tenant.intake_sources[0].path
     named = tenant.source(source)
     return named.path if named is not None else Path(source).expanduser()

@@ -80,3 +80,15 @@ def test_cli_gives_prefects_temporary_server_time_to_start(
             cli.main()
         assert done.value.code == 0
         assert os.environ[variable] == expected
+
+
+def test_intake_run_errors_are_json_not_tracebacks(prefect_api: str, amtsflow_env: Path) -> None:
+    env = {**os.environ, "PREFECT_API_URL": prefect_api}
+    cases = {
+        ("--tenant", "musterstadt", "--source", "/etc"): "außerhalb",  # another's folder
+        ("--tenant", "nebenan"): "keine Eingangsquelle",  # its file names no drop folder
+        ("--tenant", "Kein Kurzname!"): "tenant: String should match",  # not a slug
+    }
+    for args, said in cases.items():
+        error = _run("intake", "run", *args, env=env, ok=(2,))
+        assert said in error["error"], (args, error)
