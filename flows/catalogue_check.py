@@ -80,4 +80,38 @@ def check_catalogue(directory: Path) -> CatalogueCheck:
             continue
         result.tenants.append(tenant)
         result.planned += [p for p in planned if p.flow_name in result.specs]
+    result.errors += shared_drop_folders(directory, tenants)
     return result
+
+
+def shared_drop_folders(directory: Path, tenants: list[Tenant]) -> list[Problem]:
+    """Drop folders two municipalities would share (the same, or one inside the other).
+
+    A tenant file copied for a new municipality may still name the old one's folder:
+    one would take in the other's citizens' files, and its clean-up would archive them
+    away from the other. Both files are named, each at its field.
+    """
+    sources = [
+        (tenant.slug, i, source.path.expanduser().resolve())
+        for tenant in tenants
+        for i, source in enumerate(tenant.intake_sources)
+    ]
+    problems: list[Problem] = []
+    for slug, i, folder in sources:
+        for other, j, elsewhere in sources:
+            if other == slug:
+                continue
+            if (
+                folder == elsewhere
+                or folder.is_relative_to(elsewhere)
+                or (elsewhere.is_relative_to(folder))
+            ):
+                problems.append(
+                    Problem(
+                        _file_of(directory, slug),
+                        f"intake_sources[{i}].path",
+                        f"Ordner überschneidet sich mit dem Eingangsordner der Gemeinde "
+                        f"{other} (intake_sources[{j}]): {folder}",
+                    )
+                )
+    return problems

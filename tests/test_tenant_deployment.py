@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -172,3 +173,31 @@ def test_validate_reports_every_error_of_every_file(tmp_path: Path) -> None:
     human = CliRunner().invoke(app, ["tenants", "validate", "--tenants", str(folder)])
     assert human.exit_code == 1
     assert f"{folder / 'kaputt.yaml'}: deployment.flows.intake.schedules[0].cron" in human.output
+
+
+def test_two_municipalities_cannot_share_a_drop_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "tenants"
+    folder.mkdir()
+    inbox = tmp_path / "eingang"
+    (inbox / "unterordner").mkdir(parents=True)
+    own = tmp_path / "eigener-eingang"
+    own.mkdir()
+    template = (TENANTS / "kleindorf.yaml").read_text(encoding="utf-8")
+    for slug, ags, path in (
+        ("altdorf", "09999011", inbox),
+        ("neudorf", "09999012", inbox / "unterordner"),  # copied file, folder inside
+        ("dritte", "09999013", own),
+    ):
+        text = template.replace("slug: kleindorf", f"slug: {slug}")
+        text = re.sub(r'ags: "\d+"', f'ags: "{ags}"', text)
+        text = text.replace("../samples/kleindorf/inbox", str(path))
+        (folder / f"{slug}.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["tenants", "validate", "--tenants", str(folder), "--json"])
+    assert result.exit_code == 1
+    errors = json.loads(result.stdout)["errors"]
+    found = {(Path(e["file"]).name, e["field"]) for e in errors}
+    assert found == {
+        ("altdorf.yaml", "intake_sources[0].path"),
+        ("neudorf.yaml", "intake_sources[0].path"),
+    }
+    assert any("Gemeinde neudorf" in e["message"] for e in errors)
