@@ -201,3 +201,18 @@ def test_two_municipalities_cannot_share_a_drop_folder(tmp_path: Path) -> None:
         ("neudorf.yaml", "intake_sources[0].path"),
     }
     assert any("Gemeinde neudorf" in e["message"] for e in errors)
+
+
+def test_a_tenant_file_twice_as_yaml_and_yml_is_an_error(tmp_path: Path) -> None:
+    folder = tmp_path / "tenants"
+    folder.mkdir()
+    text = (TENANTS / "kleindorf.yaml").read_text(encoding="utf-8")
+    text = text.replace("../samples/", f"{PROJECT_ROOT}/samples/")
+    (folder / "kleindorf.yaml").write_text(text, encoding="utf-8")
+    (folder / "kleindorf.yml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["tenants", "validate", "--tenants", str(folder), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["valid"] == []
+    assert {Path(e["file"]).name for e in data["errors"]} == {"kleindorf.yaml", "kleindorf.yml"}
+    assert all("doppelt mit" in e["message"] for e in data["errors"])

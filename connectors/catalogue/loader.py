@@ -100,7 +100,13 @@ def load_all(directory: Path) -> tuple[list[Tenant], list[TenantConfigError]]:
     """Every tenant in a folder, plus the errors of the files that failed."""
     tenants: list[Tenant] = []
     errors: list[TenantConfigError] = []
-    for path in list_tenant_files(directory):
+    files = list_tenant_files(directory)
+    stems = [p.stem for p in files]
+    for path in files:
+        if stems.count(path.stem) > 1:  # x.yaml and x.yml: which one would a run read?
+            other = next(p for p in files if p.stem == path.stem and p != path)
+            errors.append(TenantConfigError(path, [("(Datei)", f"doppelt mit {other.name}")]))
+            continue
         try:
             tenants.append(_parse(path))
         except TenantConfigError as exc:
