@@ -121,6 +121,14 @@ class Schedule(BaseModel):
         default_factory=dict, description="Parameter values for runs of this schedule only"
     )
 
+    @field_validator("parameters")
+    @classmethod
+    def _tenant_stays_bound(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # a schedule naming another municipality would fail every night at the guard
+        if "tenant" in value:
+            raise ValueError("`tenant` wird automatisch gesetzt und darf hier nicht stehen")
+        return value
+
     @field_validator("cron")
     @classmethod
     def _check_cron(cls, value: str | None) -> str | None:

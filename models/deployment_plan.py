@@ -136,6 +136,15 @@ def parameter_problems(planned: PlannedDeployment, schema: dict[str, Any]) -> li
         for name in planned.parameters
         if name not in known
     ]
+    for i, schedule in enumerate(planned.schedules):  # a typo would fail every scheduled run
+        problems += [
+            (
+                f"deployment.flows.{planned.flow_name}.schedules[{i}].parameters.{name}",
+                f"Ablauf {planned.flow_name!r} kennt keinen Parameter {name!r}",
+            )
+            for name in schedule.parameters
+            if name not in known
+        ]
     if planned.schedules:
         for name in schema.get("required", []):
             if name not in planned.parameters and not all(

@@ -216,3 +216,34 @@ def test_a_tenant_file_twice_as_yaml_and_yml_is_an_error(tmp_path: Path) -> None
     assert data["valid"] == []
     assert {Path(e["file"]).name for e in data["errors"]} == {"kleindorf.yaml", "kleindorf.yml"}
     assert all("doppelt mit" in e["message"] for e in data["errors"])
+
+
+@pytest.mark.parametrize(
+    ("parameters", "field", "said"),
+    [
+        ("{archiv_days: 30}", ".parameters.archiv_days", "kennt keinen Parameter 'archiv_days'"),
+        ("{tenant: musterstadt}", ".parameters", "wird automatisch gesetzt"),
+    ],
+)
+def test_schedule_parameters_are_checked_like_the_flows(
+    tmp_path: Path, parameters: str, field: str, said: str
+) -> None:
+    # a typo, or another municipality, would fail every scheduled run at night
+    folder = tmp_path / "tenants"
+    folder.mkdir()
+    text = (TENANTS / "kleindorf.yaml").read_text(encoding="utf-8")
+    text = text.replace("../samples/", f"{PROJECT_ROOT}/samples/")
+    text += f"""deployment:
+  flows:
+    nightly:
+      schedules:
+        - {{cron: "0 2 * * *"}}
+        - {{cron: "0 3 * * *", parameters: {parameters}}}
+"""
+    (folder / "kleindorf.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["tenants", "validate", "--tenants", str(folder), "--json"])
+    assert result.exit_code == 1, result.stdout
+    errors = json.loads(result.stdout)["errors"]
+    assert [(e["field"], said in e["message"]) for e in errors] == [
+        ("deployment.flows.nightly.schedules[1]" + field, True)
+    ]
