@@ -71,6 +71,23 @@ def _decided(settings: Settings, tenant: str, hashes: set[str]) -> set[str]:
         engine.dispose()
 
 
+def own_archive(folder: Path) -> Path | None:
+    """The drop folder's archive, or None when it is not a plain folder of its own.
+
+    Anyone with access to the share can replace `.verarbeitet` (or a day folder in it)
+    with a link to another folder, e.g. another municipality's drop folder: decided files
+    would be moved there, and the expiry would delete in it.
+    """
+    base = folder.resolve()
+    archive = base / ARCHIVE_DIR
+    for path in (archive, *(archive.iterdir() if archive.is_dir() else ())):
+        if path.is_symlink():
+            return None
+    if archive.exists() and (not archive.is_dir() or archive.resolve().parent != base):
+        return None
+    return archive
+
+
 def archive_one(drop: DropFile, sha: str, day_folder: Path) -> bool:
     """Move one decided file into the archive; False when it changed since it was hashed.
 
@@ -128,7 +145,12 @@ def archive_decided(
         except OSError:
             summary.archive_failed += 1
     decided = _decided(settings, tenant.slug, set(hashes.values()))
-    day_folder = folder.resolve() / ARCHIVE_DIR / today.isoformat()
+    archive = own_archive(folder)
+    if archive is None:
+        log.warning("Archivordner %s ist ein Verweis: nichts archiviert", ARCHIVE_DIR)
+        summary.archive_failed += sum(1 for sha in hashes.values() if sha in decided)
+        return
+    day_folder = archive / today.isoformat()
     for drop in files:
         sha = hashes.get(drop.path)
         if sha is None:
@@ -152,8 +174,8 @@ def archive_decided(
 
 def expire_archive(folder: Path, today: dt.date, days: int, summary: CleanupSummary) -> None:
     """Delete archive day folders older than `days` (the originals stay in the store)."""
-    archive = folder.resolve() / ARCHIVE_DIR
-    if not archive.is_dir():
+    archive = own_archive(folder)
+    if archive is None or not archive.is_dir():
         return
     cutoff = today - dt.timedelta(days=days)
     for day in sorted(archive.iterdir()):

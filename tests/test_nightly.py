@@ -32,6 +32,7 @@ from tasks.cleanup import (
     archive_one,
     clean_up,
     expire_archive,
+    own_archive,
 )
 from tasks.nightly_summary import scrub
 from tests.conftest import SAMPLE_INBOX
@@ -273,3 +274,27 @@ def test_a_file_overwritten_after_hashing_is_not_archived(tmp_path: Path) -> Non
     (day / "antrag.json").unlink()
     assert archive_one(drop, decided, day) is True
     assert not path.exists() and (day / "antrag.json").read_bytes() == b'{"alt": 1}'
+
+
+def test_an_archive_folder_that_links_elsewhere_is_left_alone(tmp_path: Path) -> None:
+    # a share user replaced `.verarbeitet` (or a day in it) by a link to another folder
+    elsewhere = tmp_path / "nachbar-eingang"
+    (elsewhere / "2020-01-31").mkdir(parents=True)
+    (elsewhere / "2020-01-31" / "antrag.pdf").write_bytes(b"fremd")
+    linked, day_linked, honest = (tmp_path / n for n in ("a", "b", "c"))
+    for inbox in (linked, day_linked, honest):
+        inbox.mkdir()
+    (linked / ARCHIVE_DIR).symlink_to(elsewhere, target_is_directory=True)
+    (day_linked / ARCHIVE_DIR).mkdir()
+    (day_linked / ARCHIVE_DIR / "2020-01-31").symlink_to(elsewhere / "2020-01-31")
+    (honest / ARCHIVE_DIR / "2020-01-31").mkdir(parents=True)
+    (honest / ARCHIVE_DIR / "2020-01-31" / "alt.pdf").write_bytes(b"alt")
+
+    assert own_archive(linked) is None and own_archive(day_linked) is None
+    assert own_archive(honest) == honest.resolve() / ARCHIVE_DIR
+    summary = CleanupSummary(tenant="musterstadt")
+    for inbox in (linked, day_linked, honest):
+        expire_archive(inbox, dt.date(2026, 11, 27), 90, summary)
+    assert (elsewhere / "2020-01-31" / "antrag.pdf").read_bytes() == b"fremd"
+    assert summary.archive_days_removed == 1  # only the honest one's
+    assert not (honest / ARCHIVE_DIR / "2020-01-31").exists()
