@@ -94,10 +94,21 @@ class TenantStorage:
             target.parent.mkdir(exist_ok=True)
             tmp.chmod(0o444)
             tmp.replace(target)  # atomic: readers see all of it or nothing
+            self._sync_folder(target.parent)  # the rename itself survives a power cut
             return StoredObject(sha, total, target, created=True)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+
+    def _sync_folder(self, folder: Path) -> None:
+        """Make a rename into `folder` durable (the database may already say it is there)."""
+        if not self._fsync:
+            return
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def output_path(self, *parts: str) -> Path:
         """A path under `outputs/`, checked to stay there."""
@@ -111,7 +122,11 @@ class TenantStorage:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
+                if self._fsync:
+                    out.flush()
+                    os.fsync(out.fileno())
             Path(tmp_name).replace(path)
+            self._sync_folder(path.parent)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 Path(tmp_name).unlink()
