@@ -128,19 +128,26 @@ def deploy_command(
             slots = OllamaSettings().slots
         except ValidationError as exc:  # e.g. AMTSFLOW_OLLAMA_SLOTS=0: say so, change nothing
             fail(f"Ollama-Einstellungen ungültig: {_setting_errors(exc)}", as_json)
-    report = asyncio.run(
-        sync_deployments(
-            check.planned,
-            check.specs,
-            project_dir or str(PROJECT_ROOT),
-            concurrency=concurrency,
-            prune=prune,
-            force=force,
-            tenants=[t.slug for t in check.tenants],
-            remove_missing_tenants=remove_missing_tenants,
-            concurrency_limits={OLLAMA_LIMIT: slots},
+    import httpx
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    try:
+        report = asyncio.run(
+            sync_deployments(
+                check.planned,
+                check.specs,
+                project_dir or str(PROJECT_ROOT),
+                concurrency=concurrency,
+                prune=prune,
+                force=force,
+                tenants=[t.slug for t in check.tenants],
+                remove_missing_tenants=remove_missing_tenants,
+                concurrency_limits={OLLAMA_LIMIT: slots},
+            )
         )
-    )
+    except (httpx.HTTPError, PrefectHTTPStatusError, OSError) as exc:
+        # what was deployed before the failure stays; a second deploy completes the rest
+        fail(f"Prefect-Server: {type(exc).__name__}: {exc}", as_json)
     data = report.as_dict()
     data["tenants"] = [t.slug for t in check.tenants]
     data["deployments"] = len(check.planned)
@@ -207,7 +214,9 @@ def secrets_status(tenants_dir: TenantsOpt = None, as_json: JsonOpt = False) -> 
     from connectors.catalogue import load_all
     from tasks.secrets import secret_exists
 
-    tenants, _ = load_all(_directory(tenants_dir))
+    tenants, broken = load_all(_directory(tenants_dir))
+    for error in broken:  # its secrets are unknown: say so, and do not report "all present"
+        typer.echo(f"Fehler  {error}", err=True)
     rows = [
         {"tenant": t.slug, "purpose": purpose, "block": name, "present": secret_exists(name)}
         for t in tenants
@@ -219,5 +228,5 @@ def secrets_status(tenants_dir: TenantsOpt = None, as_json: JsonOpt = False) -> 
         for r in rows
     ]
     emit(rows, as_json, "\n".join(lines) or "Keine Zugangsdaten eingetragen.")
-    if not all(r["present"] for r in rows):
+    if broken or not all(r["present"] for r in rows):
         raise typer.Exit(1)

@@ -325,3 +325,37 @@ def test_a_limit_without_slots_is_refused_before_anything_changes(
     with pytest.raises(ValueError, match=OLLAMA_LIMIT):
         asyncio.run(sync_deployments([], {}, str(folder), concurrency_limits={OLLAMA_LIMIT: 0}))
     assert read_limit(OLLAMA_LIMIT) is None
+
+
+def test_a_server_that_does_not_answer_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+
+    from tests.prefect_server import free_port
+
+    folder = tmp_path / "tenants"
+    folder.mkdir()
+    (tmp_path / "post").mkdir()
+    (folder / "alpha.yaml").write_text(
+        ALPHA.format(slug="alpha", inbox=tmp_path / "post"), encoding="utf-8"
+    )
+    dead = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there
+    monkeypatch.setenv("PREFECT_API_URL", dead)
+    with temporary_settings({PREFECT_API_URL: dead, PREFECT_CLIENT_MAX_RETRIES: 0}):
+        error = _deploy(folder, code=2)
+    assert error["error"].startswith("Prefect-Server: ConnectError")
+
+
+def test_secrets_status_does_not_pass_over_a_broken_tenant_file(tmp_path: Path) -> None:
+    folder = tmp_path / "tenants"
+    folder.mkdir()
+    (tmp_path / "post").mkdir()
+    (folder / "alpha.yaml").write_text(
+        ALPHA.format(slug="alpha", inbox=tmp_path / "post"), encoding="utf-8"
+    )
+    (folder / "kaputt.yaml").write_text("slug: kaputt\nsecrets: [mail]\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["secrets", "status", "--tenants", str(folder), "--json"])
+    assert result.exit_code == 1  # alpha needs no secret: only the broken file fails it
+    assert json.loads(result.stdout) == []
+    assert "kaputt.yaml" in result.stderr
