@@ -48,8 +48,13 @@ def intake(
         ctx = open_context(settings, tenant, parser, run_id)
         try:
             folder = confine_path(resolve_source(ctx.tenant, source), ctx.tenant, settings.home)
-            files = scan_drop_folder(folder)
-            logger.info("%d Dateien im Eingang von %s", len(files), tenant)
+            files, still_writing = scan_drop_folder(folder, settings.intake_settle_s)
+            logger.info(
+                "%d Dateien im Eingang von %s (%d werden noch geschrieben)",
+                len(files),
+                tenant,
+                still_writing,
+            )
             results: list[FileResult] = []
             size = settings.batch_size
             for start in range(0, len(files), size):
@@ -58,6 +63,7 @@ def intake(
         finally:
             ctx.engine.dispose()
     summary = summarise(results, tenant=tenant, source=str(folder), flow_run_id=run_id)
+    summary.still_writing = still_writing
     summary.seconds = round(time.perf_counter() - started, 3)
     publish_summary(summary)
     logger.info(

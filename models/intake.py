@@ -27,6 +27,9 @@ class IntakeSummary(BaseModel):
     cases_created: int = 0
     by_form_type: dict[str, FormTypeCounts] = Field(default_factory=dict)
     quarantine_reasons: dict[str, int] = Field(default_factory=dict)
+    still_writing: int = Field(
+        0, description="drop files changed in the last seconds: left for the next run"
+    )
     quarantined_parts: int = Field(
         0,
         description="faulty forms inside e-mails quarantined on their own documents, besides "

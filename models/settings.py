@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(default=768, ge=128)
     max_file_mb: int = Field(default=50, ge=1)
     batch_size: int = Field(default=250, ge=1, description="Files per Prefect task run")
+    intake_settle_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="A drop file changed within this many seconds is still being written "
+        "(a copy over the share without a temporary name): taken in by the next run",
+    )
 
     @cached_property
     def effective_database_url(self) -> str:

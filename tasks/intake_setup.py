@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from prefect import task
@@ -63,6 +64,14 @@ def resolve_source(tenant: Tenant, source: str | None) -> Path:
     retries=2,
     retry_delay_seconds=2,
 )
-def scan_drop_folder(folder: Path) -> list[DropFile]:
-    """List the waiting files (retried: a mounted share can blink)."""
-    return scan(folder)
+def scan_drop_folder(folder: Path, settle_s: float = 0.0) -> tuple[list[DropFile], int]:
+    """The waiting files, and how many are left for now as still being written.
+
+    Retried: a mounted share can blink. A file changed within `settle_s` seconds may be
+    a copy in progress (not every client writes under a temporary name): hashing it now
+    would register half a document, so the next run takes it.
+    """
+    found = scan(folder)
+    cutoff = time.time() - settle_s
+    ready = [f for f in found if f.settled(cutoff)]
+    return ready, len(found) - len(ready)

@@ -15,6 +15,9 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.pop("PREFECT_API_URL", None)
+# Tests write their drop files a moment before the run (and hand this to the workers they
+# start); the settle time has a test of its own.
+os.environ.setdefault("AMTSFLOW_INTAKE_SETTLE_S", "0")
 
 import pytest  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402

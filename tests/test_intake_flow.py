@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -446,3 +448,25 @@ def test_forwarded_mails_share_one_budget_of_parts(
             )
         ).one()
         assert parsed.details["unsearched_forwarded_attachments"] == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_file_still_being_written_waits_for_the_next_run(
+    prefect_api: str, amtsflow_env: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AMTSFLOW_INTAKE_SETTLE_S", "60")
+    inbox = amtsflow_env / "tenants" / "musterstadt" / "eingang"
+    inbox.mkdir(parents=True)
+    done, copying = inbox / "fertig.json", inbox / "kopie.json"
+    done.write_bytes(VALID_JSON)
+    old = time.time() - 3600
+    os.utime(done, (old, old))
+    copying.write_bytes(FAULTY_JSON[: len(FAULTY_JSON) // 2])  # half copied, just now
+    first = intake(tenant="musterstadt", source=str(inbox))
+    assert (first.files, first.accepted, first.still_writing) == (1, 1, 1)
+    assert _sha(copying.read_bytes()) not in _docs(amtsflow_env, database_url)
+    copying.write_bytes(FAULTY_JSON)  # the copy finished a while ago
+    os.utime(copying, (old, old))
+    second = intake(tenant="musterstadt", source=str(inbox))
+    assert (second.files, second.duplicates, second.still_writing) == (2, 1, 0)
+    assert _sha(FAULTY_JSON) in _docs(amtsflow_env, database_url)

@@ -20,6 +20,11 @@ class DropFile:
     path: Path
     name: str  # path relative to the drop folder, as shown to the clerk
     size: int
+    mtime: float = 0.0  # last change (seconds since the epoch)
+
+    def settled(self, before: float) -> bool:
+        """Whether the file was last changed before `before` (not still being written)."""
+        return self.mtime <= before
 
 
 def _skip(name: str) -> bool:
@@ -56,9 +61,9 @@ def scan(root: Path, *, max_files: int | None = None) -> list[DropFile]:
             if not entry.is_file():
                 continue
             try:
-                size = entry.stat().st_size
+                stat = entry.stat()
             except FileNotFoundError:
                 continue
-            found.append(DropFile(path, str(path.relative_to(base)), size))
+            found.append(DropFile(path, str(path.relative_to(base)), stat.st_size, stat.st_mtime))
     found.sort(key=lambda f: f.name)
     return found[:max_files] if max_files is not None else found
