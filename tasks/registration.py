@@ -31,6 +31,21 @@ class Registered:
     duplicate: bool
 
 
+def shown_name(name: str | None) -> str | None:
+    """A file name as the database and the clerk can hold it (None for none).
+
+    Names come from the file system and from e-mail headers: a Latin-1 name on a share
+    arrives with undecodable bytes (surrogates), a crafted attachment name may hold NUL
+    or other control characters. Either made the database refuse the row, and the whole
+    batch with it, night after night. They become U+FFFD; the original is in the store.
+    """
+    if not name:
+        return None
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+    return text[:255] or None
+
+
 def register(
     ctx: IntakeContext,
     stored: StoredObject,
@@ -45,7 +60,7 @@ def register(
             doc = Document(
                 sha256=sha,
                 size=stored.size,
-                source_name=(source_name or "")[:255] or None,
+                source_name=shown_name(source_name),
                 parent_id=parent_id,
                 status=DocumentStatus.RECEIVED,
             )
@@ -110,7 +125,7 @@ def register_many(
                 doc = Document(
                     sha256=sha,
                     size=stored.size,
-                    source_name=(name or "")[:255] or None,
+                    source_name=shown_name(name),
                     status=DocumentStatus.RECEIVED,
                 )
                 session.add(doc)

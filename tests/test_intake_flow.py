@@ -12,6 +12,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prefect.client.orchestration import get_client
 from sqlalchemy import func, select
 
@@ -21,6 +23,7 @@ from models.db import AuditEvent, Case, Document, DocumentStatus, QuarantineEntr
 from models.intake import IntakeSummary
 from tasks import email_intake
 from tasks.email_intake import MAX_FORWARD_DEPTH
+from tasks.registration import shown_name
 from tests.conftest import DOCUMENTS, SAMPLE_INBOX
 
 
@@ -470,3 +473,27 @@ def test_a_file_still_being_written_waits_for_the_next_run(
     second = intake(tenant="musterstadt", source=str(inbox))
     assert (second.files, second.duplicates, second.still_writing) == (2, 1, 0)
     assert _sha(FAULTY_JSON) in _docs(amtsflow_env, database_url)
+
+
+def test_a_file_name_the_database_cannot_hold_does_not_stop_the_intake(
+    prefect_api: str, amtsflow_env: Path, database_url: str
+) -> None:
+    # a Latin-1 name from an old SMB client: undecodable bytes in the name
+    inbox = amtsflow_env / "tenants" / "musterstadt" / "eingang"
+    inbox.mkdir(parents=True)
+    (inbox / os.fsdecode(b"Antrag_M\xfcller.json")).write_bytes(VALID_JSON)
+    (inbox / "zweites.json").write_bytes(FAULTY_JSON)
+    summary = intake(tenant="musterstadt", source=str(inbox))
+    assert (summary.files, summary.accepted, summary.quarantined) == (2, 1, 1)
+    docs = _docs(amtsflow_env, database_url)
+    assert docs[_sha(VALID_JSON)].source_name == "Antrag_M\ufffdller.json"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_shown_names_are_always_storable(name: str) -> None:
+    shown = shown_name(name)
+    if shown is not None:
+        shown.encode("utf-8")  # no lone surrogates left
+        assert "\x00" not in shown and len(shown) <= 255
+        assert all(ch.isprintable() for ch in shown)

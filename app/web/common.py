@@ -145,9 +145,14 @@ def security_headers(response: Response) -> None:
 
 
 def client_address(request: Request, trust_proxy: bool) -> str:
-    """The client's IP address (from X-Forwarded-For only behind a trusted proxy)."""
+    """The client's IP address (from X-Forwarded-For only behind a trusted proxy).
+
+    The last entry is the one our proxy appended; the ones before it are whatever the
+    client sent, and taking those would let anyone pick an address for the login limit
+    (a new one per guess, or the town hall's own to lock it out).
+    """
     if trust_proxy and (forwarded := request.headers.get("x-forwarded-for")):
-        return forwarded.split(",")[0].strip()
+        return forwarded.split(",")[-1].strip()
     return request.client.host if request.client else "unbekannt"
 
 

@@ -26,5 +26,7 @@ class WebSettings(BaseSettings):
     page_size: int = Field(default=25, ge=5, le=200)
     prefect_timeout_s: float = Field(default=15.0, gt=0)
     trust_proxy: bool = Field(
-        default=False, description="Take the client IP from X-Forwarded-For (behind a proxy)"
+        default=False,
+        description="Take the client IP from the last X-Forwarded-For entry (the one our "
+        "reverse proxy appends; the proxy must append, not replace, the header)",
     )
