@@ -89,15 +89,17 @@ def catalogue(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """Two tenants with slugs of this test's own and a pool of its own."""
     suffix = tmp_path.name[-6:].replace("_", "").lower()
     slugs = {"alpha": f"alpha{suffix}", "beta": f"beta{suffix}", "pool": f"pool-{suffix}"}
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
+    inboxes = {name: tmp_path / f"inbox-{name}" for name in ("alpha", "beta")}  # one each
+    for inbox in inboxes.values():
+        inbox.mkdir()
     folder = tmp_path / "tenants"
     folder.mkdir()
     (folder / f"{slugs['alpha']}.yaml").write_text(
-        ALPHA.format(slug=slugs["alpha"], inbox=inbox), encoding="utf-8"
+        ALPHA.format(slug=slugs["alpha"], inbox=inboxes["alpha"]), encoding="utf-8"
     )
     (folder / f"{slugs['beta']}.yaml").write_text(
-        BETA.format(slug=slugs["beta"], inbox=inbox, pool=slugs["pool"]), encoding="utf-8"
+        BETA.format(slug=slugs["beta"], inbox=inboxes["beta"], pool=slugs["pool"]),
+        encoding="utf-8",
     )
     return folder, slugs
 
