@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -148,12 +149,31 @@ def quarantine(
     )
 
 
+def claim(session: Session, document_id: int) -> bool:
+    """Take a `received` document for this transaction's decision; False if it is decided.
+
+    Two runs of one municipality (a clerk's CLI run beside the scheduled one) may both
+    find a document waiting, and their verdicts can differ (a parse timeout under load).
+    The conditional update locks the row (PostgreSQL) or waits for the writer (SQLite),
+    so the second run finds it decided and reports a duplicate instead of overwriting.
+    """
+    taken = session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.status == DocumentStatus.RECEIVED)
+        .values(decided_at=utcnow())
+    )
+    return bool(getattr(taken, "rowcount", 0) == 1)
+
+
 def decide_single(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) -> FileResult:
     """Decide a document that is not an e-mail."""
     verdict = evaluate(ctx, parsed)
     if verdict.form is not None and verdict.form_type is not None:
         prepare_counter(ctx, verdict.form_type, filing_year())
     with ctx.session() as session:
+        if not claim(session, reg.document_id):
+            session.rollback()
+            return FileResult(reg.sha256, Outcome.DUPLICATE, verdict.form_type)
         doc = session.get_one(Document, reg.document_id)
         doc.kind = parsed.kind.value
         audit.record(

@@ -24,7 +24,15 @@ from typing import Any
 from connectors.documents import DocumentKind, ParsedDocument
 from models.db import Document, DocumentStatus, utcnow
 from tasks import audit, reasons
-from tasks.decision import Evaluation, accept, evaluate, filing_year, prepare_counter, quarantine
+from tasks.decision import (
+    Evaluation,
+    accept,
+    claim,
+    evaluate,
+    filing_year,
+    prepare_counter,
+    quarantine,
+)
 from tasks.intake_context import FileResult, IntakeContext, Outcome
 from tasks.reasons import Reason
 from tasks.registration import Registered, register
@@ -142,6 +150,9 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
     duplicates = [p for p in parts if p.reg.duplicate and p.reg.form_type is not None]
     unsearched = sum(_unsearched(p) for p in parts)
     with ctx.session() as session:
+        if not claim(session, reg.document_id):  # another run decided it meanwhile
+            session.rollback()
+            return FileResult(reg.sha256, Outcome.DUPLICATE, reg.form_type)
         email = session.get_one(Document, reg.document_id)
         email.kind = DocumentKind.EML.value
         common: dict[str, Any] = {"actor": ctx.actor, "flow_run_id": ctx.flow_run_id}
