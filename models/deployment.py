@@ -108,6 +108,13 @@ def secret_block_name(slug: str, purpose: str) -> str:
     return f"amtsflow-{slug}-{purpose}"
 
 
+def _without_tenant(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Parameters a tenant file may set: `tenant` is always the file's own slug."""
+    if "tenant" in parameters:
+        raise ValueError("`tenant` wird automatisch gesetzt und darf hier nicht stehen")
+    return parameters
+
+
 class Schedule(BaseModel):
     """One schedule: a cron expression or a fixed interval, in a named time zone."""
 
@@ -125,9 +132,7 @@ class Schedule(BaseModel):
     @classmethod
     def _tenant_stays_bound(cls, value: dict[str, Any]) -> dict[str, Any]:
         # a schedule naming another municipality would fail every night at the guard
-        if "tenant" in value:
-            raise ValueError("`tenant` wird automatisch gesetzt und darf hier nicht stehen")
-        return value
+        return _without_tenant(value)
 
     @field_validator("cron")
     @classmethod
@@ -182,9 +187,7 @@ class FlowDeployment(BaseModel):
     @field_validator("parameters")
     @classmethod
     def _tenant_is_bound(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if "tenant" in value:
-            raise ValueError("`tenant` wird automatisch gesetzt und darf hier nicht stehen")
-        return value
+        return _without_tenant(value)
 
 
 class DeploymentConfig(BaseModel):
