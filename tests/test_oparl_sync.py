@@ -303,7 +303,7 @@ def test_a_broken_embedded_child_neither_shifts_raw_json_nor_gets_deleted(
         assert item.one().raw["name"] == "Punkt 1 (berichtigt)"
 
 
-def test_an_unreadable_object_is_an_error_and_read_again_next_time(
+def test_an_unreadable_object_is_kept_and_read_again_next_time(
     spec_server: OParlTestServer, oparl_engine: Engine
 ) -> None:
     orgs = spec_server.lists[ORGS]
