@@ -96,6 +96,9 @@ class Document(TenantScoped):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", use_alter=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Runs whose decision of this document broke on an unforeseen error; at the
+    #: installation's limit it goes to quarantine instead of failing every night.
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Case(TenantScoped):

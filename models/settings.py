@@ -43,6 +43,14 @@ class Settings(BaseSettings):
         "(a copy over the share without a temporary name): taken in by the next run",
     )
 
+    intake_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Runs that may fail to decide one document on an unforeseen error "
+        "before it goes to quarantine (reason `internal_error`)",
+    )
+
     @cached_property
     def effective_database_url(self) -> str:
         """The configured URL, or SQLite in the data folder (the embedded default)."""

@@ -19,6 +19,7 @@ from connectors.documents import DocumentKind, ParsedDocument
 from connectors.dropfolder import DropFile
 from connectors.storage import StoredObject
 from tasks.decision import decide_single
+from tasks.decision_failure import after_failure
 from tasks.email_intake import decide_email
 from tasks.intake_context import FileResult, IntakeContext, Outcome
 from tasks.registration import Registered, register_many
@@ -55,7 +56,11 @@ def process_batch(ctx: IntakeContext, files: Sequence[DropFile]) -> list[FileRes
 
 
 def _guarded(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) -> FileResult:
-    """Decide one document; an unexpected error leaves it `received` for the next run."""
+    """Decide one document; an unexpected error is counted (`decision_failure`).
+
+    The document stays `received` for the next run, until it failed in as many runs
+    as the installation allows; then it goes to quarantine.
+    """
     try:
         if parsed.kind is DocumentKind.EML and parsed.ok:
             return decide_email(ctx, reg, parsed)
@@ -65,7 +70,7 @@ def _guarded(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) -> Fil
         frames = "".join(traceback.format_tb(exc.__traceback__))
         kind = type(exc).__name__
         log.error("Entscheidung fehlgeschlagen für %s: %s\n%s", reg.sha256[:12], kind, frames)
-        return FileResult(reg.sha256, Outcome.UNREADABLE, reason_code="internal_error")
+        return after_failure(ctx, reg, kind)
 
 
 @task(name="intake-batch", persist_result=False, cache_policy=NO_CACHE, retries=0)

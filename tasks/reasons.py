@@ -179,3 +179,18 @@ def with_unsearched(reason: Reason, count: int) -> Reason:
         "wurden nicht nach Formularen durchsucht; sie liegen unverändert in der "
         "gespeicherten E-Mail, bitte von Hand prüfen.",
     )
+
+
+def internal_error(error_type: str, attempts: int) -> Reason:
+    """A document whose decision broke in every one of `attempts` runs.
+
+    Not the sender's fault and not the clerk's: a defect or a broken setup. Parked so
+    that the night's runs stop failing on it and a clerk sees it; the error's type (no
+    message: it may quote the document) tells the IT provider where to look.
+    """
+    return Reason(
+        "internal_error",
+        f"Die Datei konnte in {attempts} Läufen nicht verarbeitet werden (interner Fehler "
+        f"{error_type}). Bitte von Hand bearbeiten und den IT-Dienstleister informieren; "
+        "das Original ist unverändert gespeichert.",
+    )
