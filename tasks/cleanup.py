@@ -30,7 +30,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select
 
 from connectors.database import make_engine, tenant_session
-from connectors.dropfolder import DropFile, scan
+from connectors.dropfolder import DropFile, open_inside, scan
 from connectors.storage import TenantStorage
 from models.db import Document, DocumentStatus
 from models.nightly import CleanupSummary
@@ -44,9 +44,10 @@ TMP_MAX_AGE_S = 6 * 3600
 _CHUNK = 1 << 20
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path, folder: Path) -> str:
+    """Hash a file below `folder`, following no link a share user may have put there."""
     digest = hashlib.sha256()
-    with path.open("rb") as src:
+    with open_inside(folder, path) as src:
         while chunk := src.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -95,17 +96,21 @@ def archive_one(drop: DropFile, sha: str, day_folder: Path) -> bool:
     is then in the drop folder is not what was decided, so it is checked again after
     the move (a rename keeps the bytes) and goes back for the next intake.
     """
+    if drop.path.is_symlink():  # leads inside the folder (the scan checked): that file
+        drop.path.unlink()  # is archived on its own; moved, the link would dangle there
+        return True
+    root = drop.root or drop.path.parent
     target = day_folder / drop.name
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
-        if target.is_file() and _sha256(target) == sha:
-            if _sha256(drop.path) != sha:
+        if target.is_file() and _sha256(target, day_folder) == sha:
+            if _sha256(drop.path, root) != sha:
                 return False  # archived before, but a new version arrived under its name
             drop.path.unlink()  # archived before (a crash between rename and now)
             return True
         target = target.with_name(f"{target.stem}-{sha[:12]}{target.suffix}")
     drop.path.replace(target)
-    moved = _sha256(target)
+    moved = _sha256(target, day_folder)
     if moved != sha:
         back = drop.path
         if back.exists():  # yet another file took its name meanwhile
@@ -141,7 +146,7 @@ def archive_decided(
     files = scan(folder)
     for drop in files:
         try:
-            hashes[drop.path] = _sha256(drop.path)
+            hashes[drop.path] = _sha256(drop.path, folder)
         except OSError:
             summary.archive_failed += 1
     decided = _decided(settings, tenant.slug, set(hashes.values()))

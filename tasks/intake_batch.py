@@ -16,7 +16,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.documents import DocumentKind, ParsedDocument
-from connectors.dropfolder import DropFile
+from connectors.dropfolder import DropFile, open_drop_file
 from connectors.storage import StoredObject
 from tasks.decision import decide_single
 from tasks.decision_failure import after_failure
@@ -34,7 +34,8 @@ def process_batch(ctx: IntakeContext, files: Sequence[DropFile]) -> list[FileRes
     stored_items: list[tuple[StoredObject, str | None]] = []
     for drop in files:
         try:
-            stored_items.append((ctx.storage.store_file(drop.path), drop.name))
+            with open_drop_file(drop) as source:
+                stored_items.append((ctx.storage.store_reader(source), drop.name))
         except OSError as exc:  # vanished or unreadable: it stays in the drop folder
             log.warning("Datei nicht lesbar (%s), bleibt im Eingang", type(exc).__name__)
             results.append(FileResult(None, Outcome.UNREADABLE, reason_code="unreadable"))

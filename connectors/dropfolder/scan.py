@@ -21,6 +21,7 @@ class DropFile:
     name: str  # path relative to the drop folder, as shown to the clerk
     size: int
     mtime: float = 0.0  # last change (seconds since the epoch)
+    root: Path | None = None  # the drop folder, resolved (None: the file's own folder)
 
     def settled(self, before: float) -> bool:
         """Whether the file was last changed before `before` (not still being written)."""
@@ -64,6 +65,7 @@ def scan(root: Path, *, max_files: int | None = None) -> list[DropFile]:
                 stat = entry.stat()
             except FileNotFoundError:
                 continue
-            found.append(DropFile(path, str(path.relative_to(base)), stat.st_size, stat.st_mtime))
+            name = str(path.relative_to(base))
+            found.append(DropFile(path, name, stat.st_size, stat.st_mtime, base))
     found.sort(key=lambda f: f.name)
     return found[:max_files] if max_files is not None else found

@@ -16,6 +16,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from models.tenant import SLUG_PATTERN
 
@@ -65,7 +66,11 @@ class TenantStorage:
     def store_file(self, source: Path) -> StoredObject:
         """Copy a file into the store while hashing it (one read of the source)."""
         with source.open("rb") as src:
-            return self._store_stream(src.read, _CHUNK)
+            return self.store_reader(src)
+
+    def store_reader(self, src: BinaryIO) -> StoredObject:
+        """Copy an open file into the store while hashing it (the caller closes it)."""
+        return self._store_stream(src.read, _CHUNK)
 
     def store_bytes(self, data: bytes) -> StoredObject:
         """Store content already in memory (e.g. an e-mail attachment)."""
