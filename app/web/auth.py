@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.web.passwords import hash_password, needs_rehash, verify_password
-from app.web.ratelimit import attempt_keys, is_blocked, record_attempt
+from app.web.ratelimit import attempt_keys, is_blocked, reserve_attempt, settle_attempt
 from app.web.settings import WebSettings
 from connectors.database import tenant_session
 from models.accounts import ROLE_ADMIN, User, WebSession
@@ -88,7 +88,10 @@ def login(
     """Check the credentials; on success open a session and return its cookie value."""
     keys = attempt_keys(tenant, username, address)
     with Session(engine) as plain:
-        if is_blocked(plain, keys, settings):
+        if is_blocked(plain, keys, settings):  # a flood stops here, without a write
+            return LoginOutcome.BLOCKED, None
+        reserved = reserve_attempt(plain, keys, settings)
+        if reserved is None:
             return LoginOutcome.BLOCKED, None
         known_tenant = re.fullmatch(SLUG_PATTERN, tenant) is not None and (
             plain.get(TenantRow, tenant) is not None
@@ -100,7 +103,7 @@ def login(
     usable = user is not None and user.active
     ok = verify_password(user.password_hash if usable and user else None, password)
     with Session(engine) as plain:
-        record_attempt(plain, keys, success=ok, settings=settings)
+        settle_attempt(plain, keys, reserved, success=ok, settings=settings)
     if not ok or user is None:
         if known_tenant:
             with tenant_session(engine, tenant) as session:
