@@ -22,6 +22,7 @@ from tasks.decision import decide_single
 from tasks.decision_failure import after_failure
 from tasks.email_intake import decide_email
 from tasks.intake_context import FileResult, IntakeContext, Outcome
+from tasks.oversize import set_aside
 from tasks.registration import Registered, register_many
 
 log = logging.getLogger("amtsflow.intake")
@@ -32,11 +33,16 @@ def process_batch(ctx: IntakeContext, files: Sequence[DropFile]) -> list[FileRes
     results: list[FileResult] = []
     pending: dict[Path, Registered] = {}
     stored_items: list[tuple[StoredObject, str | None]] = []
+    limit = ctx.settings.max_file_bytes
     for drop in files:
         try:
+            aside = set_aside(ctx, drop) if drop.size > limit else None
+            if aside is not None:
+                results.append(aside)
+                continue
             with open_drop_file(drop) as source:
-                stored_items.append((ctx.storage.store_reader(source), drop.name))
-        except OSError as exc:  # vanished or unreadable: it stays in the drop folder
+                stored_items.append((ctx.storage.store_reader(source, limit), drop.name))
+        except OSError as exc:  # vanished, unreadable, grew: it stays in the drop folder
             log.warning("Datei nicht lesbar (%s), bleibt im Eingang", type(exc).__name__)
             results.append(FileResult(None, Outcome.UNREADABLE, reason_code="unreadable"))
     for reg in register_many(ctx, stored_items):

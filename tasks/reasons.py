@@ -194,3 +194,12 @@ def internal_error(error_type: str, attempts: int) -> Reason:
         f"{error_type}). Bitte von Hand bearbeiten und den IT-Dienstleister informieren; "
         "das Original ist unverändert gespeichert.",
     )
+
+
+def set_aside(max_mb: int, folder: str) -> Reason:
+    """A file over the size limit, left on the share instead of copied into the store."""
+    return Reason(
+        "parse_too_large",
+        f"Die Datei ist größer als {max_mb} MB und wurde nicht übernommen. Sie liegt "
+        f"im Eingangsordner im Unterordner „{folder}“; bitte von dort aus bearbeiten.",
+    )

@@ -1,5 +1,10 @@
 """Content-addressed, per-tenant document store and output folders."""
 
-from connectors.storage.store import PathEscapeError, StoredObject, TenantStorage
+from connectors.storage.store import (
+    FileTooLargeError,
+    PathEscapeError,
+    StoredObject,
+    TenantStorage,
+)
 
-__all__ = ["PathEscapeError", "StoredObject", "TenantStorage"]
+__all__ = ["FileTooLargeError", "PathEscapeError", "StoredObject", "TenantStorage"]

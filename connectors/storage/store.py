@@ -28,6 +28,10 @@ class PathEscapeError(PermissionError):
     """A path would leave the tenant's folder."""
 
 
+class FileTooLargeError(OSError):
+    """A file turned out larger than the store takes for it."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredObject:
     """An original in the store."""
@@ -68,9 +72,27 @@ class TenantStorage:
         with source.open("rb") as src:
             return self.store_reader(src)
 
-    def store_reader(self, src: BinaryIO) -> StoredObject:
-        """Copy an open file into the store while hashing it (the caller closes it)."""
-        return self._store_stream(src.read, _CHUNK)
+    def store_reader(self, src: BinaryIO, max_bytes: int | None = None) -> StoredObject:
+        """Copy an open file into the store while hashing it (the caller closes it).
+
+        Raises:
+            FileTooLargeError: the file holds more than `max_bytes` (it grew after it
+                was listed); nothing of it is kept.
+
+        """
+        if max_bytes is None:
+            return self._store_stream(src.read, _CHUNK)
+        left = max_bytes + 1
+
+        def bounded(size: int) -> bytes:
+            nonlocal left
+            chunk = src.read(min(size, left))
+            left -= len(chunk)
+            if left <= 0:
+                raise FileTooLargeError("Datei größer als erlaubt")
+            return chunk
+
+        return self._store_stream(bounded, _CHUNK)
 
     def store_bytes(self, data: bytes) -> StoredObject:
         """Store content already in memory (e.g. an e-mail attachment)."""
