@@ -10,13 +10,15 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app.web.accounts import save_user
 from app.web.auth import LoginOutcome, login
+from app.web.ratelimit import attempt_keys, reserve_attempt, settle_attempt
 from app.web.settings import WebSettings
 from connectors.database import tenant_session
+from models.accounts import LoginAttempt
 from models.db import Tenant
 
 PASSWORD = "richtig-richtig-123"
@@ -73,3 +75,28 @@ def test_a_burst_from_one_address_gets_only_its_limit(engine: Engine) -> None:
     outcomes = _burst(engine, settings, ["10.0.0.9"] * BURST)
     assert outcomes.count(LoginOutcome.WRONG) <= 3
     assert outcomes.count(LoginOutcome.BLOCKED) == BURST - outcomes.count(LoginOutcome.WRONG)
+
+
+def test_a_login_does_not_forgive_guesses_racing_it(engine: Engine) -> None:
+    """A clerk's login succeeding while two guesses are still being checked."""
+    settings = WebSettings(max_failures_account=5, max_failures_ip=1000)
+    keys = [attempt_keys("musterstadt", "carl", f"10.0.4.{i}") for i in range(4)]
+    with Session(engine) as session:
+        session.add(Tenant(slug="musterstadt", name="Musterstadt", ags="09999001"))
+        session.commit()
+        earlier = reserve_attempt(session, keys[0], settings)  # a guess before the login
+        assert earlier is not None
+        settle_attempt(session, keys[0], earlier, success=False, settings=settings)
+        login_rows = reserve_attempt(session, keys[1], settings)
+        racing = [reserve_attempt(session, k, settings) for k in keys[2:]]
+        assert login_rows is not None and None not in racing
+        settle_attempt(session, keys[1], login_rows, success=True, settings=settings)
+        for key, rows in zip(keys[2:], racing, strict=True):
+            assert rows is not None
+            settle_attempt(session, key, rows, success=False, settings=settings)
+        failures = session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(LoginAttempt.key_hash == keys[0].account, LoginAttempt.success.is_(False))
+        )
+    assert failures == 2  # the guess before the login is forgiven, the racing two are not

@@ -93,7 +93,11 @@ def settle_attempt(
     success: bool,
     settings: WebSettings,
 ) -> None:
-    """Finish a reserved attempt: a success clears the account's failures; old rows go."""
+    """Finish a reserved attempt: a success clears the account's earlier failures.
+
+    Rows older than four windows go. Failures reserved after this attempt's own rows
+    (guesses racing a clerk's login) stay counted.
+    """
     old = utcnow() - timedelta(minutes=settings.login_window_minutes * 4)
     session.execute(
         delete(LoginAttempt).where(
@@ -104,9 +108,11 @@ def settle_attempt(
         session.execute(
             update(LoginAttempt).where(LoginAttempt.id.in_(reserved)).values(success=True)
         )
-        session.execute(
+        session.execute(  # earlier failures only: guesses racing this login still count
             delete(LoginAttempt).where(
-                LoginAttempt.key_hash == keys.account, LoginAttempt.success.is_(False)
+                LoginAttempt.key_hash == keys.account,
+                LoginAttempt.success.is_(False),
+                LoginAttempt.id < min(reserved),
             )
         )
     session.commit()
