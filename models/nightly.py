@@ -34,6 +34,11 @@ class CleanupSummary(BaseModel):
         description="decided files whose original is missing from the store (or differs in "
         "size): left in the drop folder, the only copy, for the operator",
     )
+    set_aside: int = Field(
+        0,
+        description="files over the size limit, quarantined by the intake, moved into "
+        "`.zu-gross` (the intake could not move them)",
+    )
     samples_kept: int = Field(
         0, description="drop folders inside the project checkout (shipped samples): not touched"
     )

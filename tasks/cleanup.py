@@ -23,19 +23,31 @@ import hashlib
 import logging
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select
 
 from connectors.database import make_engine, tenant_session
-from connectors.dropfolder import DropFile, open_inside, scan
+from connectors.dropfolder import (
+    DropFile,
+    drop_parts,
+    exists_at,
+    move_within,
+    open_inside,
+    open_parts,
+    scan,
+    unlink_within,
+)
 from connectors.storage import TenantStorage
 from models.db import Document, DocumentStatus
 from models.nightly import CleanupSummary
 from models.settings import PROJECT_ROOT, Settings
 from models.tenant import Tenant
+from tasks.oversize import known_oversize, move_aside
 
 log = logging.getLogger("amtsflow.cleanup")
 
@@ -44,13 +56,31 @@ TMP_MAX_AGE_S = 6 * 3600
 _CHUNK = 1 << 20
 
 
+def _digest(src: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    while chunk := src.read(_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _sha256(path: Path, folder: Path) -> str:
     """Hash a file below `folder`, following no link a share user may have put there."""
-    digest = hashlib.sha256()
     with open_inside(folder, path) as src:
-        while chunk := src.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return _digest(src)
+
+
+def _holds(root: Path, parts: Sequence[str], sha: str) -> bool:
+    """Whether `root/parts...` is a regular file with this content."""
+    try:
+        return _sha256_at(root, parts) == sha
+    except OSError:
+        return False
+
+
+def _sha256_at(root: Path, parts: Sequence[str]) -> str:
+    """Hash `root/parts...` as named (not where a link there leads)."""
+    with open_parts(root, parts) as src:
+        return _digest(src)
 
 
 def _decided(settings: Settings, tenant: str, hashes: set[str]) -> set[str]:
@@ -94,30 +124,59 @@ def archive_one(drop: DropFile, sha: str, day_folder: Path) -> bool:
 
     A scanner or a clerk may overwrite a file between the hashing and the move: what
     is then in the drop folder is not what was decided, so it is checked again after
-    the move (a rename keeps the bytes) and goes back for the next intake.
+    the move (a rename keeps the bytes) and goes back for the next intake. Every move
+    and delete walks its folders without following links (`move_within`): a folder in
+    the drop folder or in the archive swapped for a link to another municipality's
+    folder fails the move (counted) instead of carrying the file there.
     """
+    root, source = drop_parts(drop)
     if drop.path.is_symlink():  # leads inside the folder (the scan checked): that file
-        drop.path.unlink()  # is archived on its own; moved, the link would dangle there
+        unlink_within(root, source)  # is archived on its own; moved, it would dangle
         return True
-    root = drop.root or drop.path.parent
-    target = day_folder / drop.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        if target.is_file() and _sha256(target, day_folder) == sha:
-            if _sha256(drop.path, root) != sha:
-                return False  # archived before, but a new version arrived under its name
-            drop.path.unlink()  # archived before (a crash between rename and now)
-            return True
-        target = target.with_name(f"{target.stem}-{sha[:12]}{target.suffix}")
-    drop.path.replace(target)
-    moved = _sha256(target, day_folder)
+    day = day_folder.relative_to(root).parts
+    *folders, name = source
+    stem, suffix = Path(name).stem, Path(name).suffix
+    archived = (*day, *source)
+    if exists_at(root, archived) and _holds(root, archived, sha):
+        if _sha256_at(root, source) != sha:
+            return False  # archived before, but a new version arrived under its name
+        unlink_within(root, source)  # archived before (a crash between rename and now)
+        return True
+    moved_to = move_within(root, source, (*day, *folders), name, f"{stem}-{sha[:12]}{suffix}")
+    moved = _sha256_at(root, moved_to)
     if moved != sha:
-        back = drop.path
-        if back.exists():  # yet another file took its name meanwhile
-            back = back.with_name(f"{back.stem}-{moved[:12]}{back.suffix}")
-        target.replace(back)
+        move_within(root, moved_to, folders, name, f"{stem}-{moved[:12]}{suffix}")
         return False
     return True
+
+
+def _set_aside_known(
+    settings: Settings, tenant: str, files: list[DropFile], summary: CleanupSummary
+) -> list[DropFile]:
+    """Move oversize files the intake recorded into `.zu-gross`; returns the others.
+
+    The store has no copy of them by design (they would read as `not_in_store`), and
+    hashing gigabytes each night to find them is what `known_oversize` spares. One not
+    yet recorded is left for the intake, which records it first.
+    """
+    big = [f for f in files if f.size > settings.max_file_bytes]
+    if not big:
+        return files
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with tenant_session(engine, tenant) as session:
+            known = {f.path: known_oversize(session, f) for f in big}
+    finally:
+        engine.dispose()
+    for drop in big:
+        sha = known[drop.path]
+        if sha is None:
+            summary.left_waiting += 1
+        elif move_aside(drop, sha):
+            summary.set_aside += 1
+        else:
+            summary.archive_failed += 1
+    return [f for f in files if f.size <= settings.max_file_bytes]
 
 
 def _stored(storage: TenantStorage, sha: str, size: int) -> bool:
@@ -143,7 +202,7 @@ def archive_decided(
     before the disk wrote it) must not lose its last copy too.
     """
     hashes: dict[Path, str] = {}
-    files = scan(folder)
+    files = _set_aside_known(settings, tenant.slug, scan(folder), summary)
     for drop in files:
         try:
             hashes[drop.path] = _sha256(drop.path, folder)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.documents import DocumentKind, ParsedDocument
 from connectors.dropfolder import DropFile, open_drop_file
@@ -45,6 +46,9 @@ def process_batch(ctx: IntakeContext, files: Sequence[DropFile]) -> list[FileRes
         except OSError as exc:  # vanished, unreadable, grew: it stays in the drop folder
             log.warning("Datei nicht lesbar (%s), bleibt im Eingang", type(exc).__name__)
             results.append(FileResult(None, Outcome.UNREADABLE, reason_code="unreadable"))
+        except SQLAlchemyError as exc:  # recording an oversize file: it stays, next run
+            log.error("Übergroße Datei nicht vermerkt: %s", type(exc).__name__)
+            results.append(FileResult(None, Outcome.UNREADABLE, reason_code="internal_error"))
     for reg in register_many(ctx, stored_items):
         if reg.duplicate:
             results.append(FileResult(reg.sha256, Outcome.DUPLICATE, reg.form_type))
@@ -65,8 +69,8 @@ def process_batch(ctx: IntakeContext, files: Sequence[DropFile]) -> list[FileRes
 def _guarded(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) -> FileResult:
     """Decide one document; an unexpected error is counted (`decision_failure`).
 
-    The document stays `received` for the next run, until it failed in as many runs
-    as the installation allows; then it goes to quarantine.
+    The document stays `received` for the next run, until it kept failing as long as
+    the installation allows; then it goes to quarantine.
     """
     try:
         if parsed.kind is DocumentKind.EML and parsed.ok:
@@ -77,7 +81,7 @@ def _guarded(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) -> Fil
         frames = "".join(traceback.format_tb(exc.__traceback__))
         kind = type(exc).__name__
         log.error("Entscheidung fehlgeschlagen für %s: %s\n%s", reg.sha256[:12], kind, frames)
-        return after_failure(ctx, reg, kind)
+        return after_failure(ctx, reg, exc)
 
 
 @task(name="intake-batch", persist_result=False, cache_policy=NO_CACHE, retries=0)

@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 
 from connectors.documents import ParserPool
-from connectors.dropfolder import DropFile, NotARegularFileError, open_drop_file, scan
+from connectors.dropfolder import (
+    DropFile,
+    NotARegularFileError,
+    move_within,
+    open_drop_file,
+    open_parts,
+    scan,
+)
+from connectors.dropfolder.reading import parts_inside
 from models.settings import Settings
 from tasks.cleanup import archive_one
 from tasks.intake_batch import process_batch
@@ -121,3 +129,43 @@ def test_the_nightly_archive_removes_a_link_and_moves_its_target(
     assert scan(drop) == [] and not (drop / "verweis.json").is_symlink()
     assert (day / "sub" / FORM).read_bytes() == (SAMPLE_INBOX / FORM).read_bytes()
     assert not (day / "verweis.json").exists()
+
+
+def test_the_walk_refuses_a_folder_swapped_after_the_names_were_taken(
+    drop: Path, secret: Path
+) -> None:
+    """The race itself: names resolved before the swap, the file opened after it."""
+    [found] = scan(drop)
+    parts = parts_inside(drop, found.path)
+    (drop / "sub").rename(drop / "alt")
+    (drop / "sub").symlink_to(secret.parent, target_is_directory=True)
+    with pytest.raises(OSError):
+        open_parts(drop, parts)
+    with pytest.raises(OSError):
+        move_within(drop, parts, (".verarbeitet",), FORM, "x.json")
+    assert secret.exists() and not (drop / ".verarbeitet").exists()
+
+
+def test_the_archive_does_not_follow_a_link_planted_in_a_day_folder(
+    drop: Path, secret: Path
+) -> None:
+    """A link `.verarbeitet/<day>/sub` to another municipality's drop folder, set the day before."""
+    day = drop / ".verarbeitet" / "2026-11-27"
+    day.mkdir(parents=True)
+    (day / "sub").symlink_to(secret.parent, target_is_directory=True)
+    [found] = scan(drop)
+    sha = hashlib.sha256((SAMPLE_INBOX / FORM).read_bytes()).hexdigest()
+    with pytest.raises(OSError):
+        archive_one(found, sha, day)
+    assert sorted(p.name for p in secret.parent.iterdir()) == [FORM]  # nothing moved there
+    assert (drop / "sub" / FORM).exists()  # stays for the next night
+
+
+def test_a_link_to_itself_is_passed_by_not_a_crash(amtsflow_env: Path, drop: Path) -> None:
+    (drop / "schleife.json").symlink_to(drop / "schleife.json")
+    assert [f.name for f in scan(drop)] == [f"sub/{FORM}"]
+    [found] = scan(drop)
+    found.path.unlink()
+    found.path.symlink_to(found.path)  # and one swapped in after the scan
+    with pytest.raises(OSError):
+        open_drop_file(found)

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from connectors.catalogue import load_tenant
 from connectors.documents import ParserPool
 from connectors.dropfolder import DropFile, scan
-from models.db import Document, DocumentStatus, QuarantineEntry
+from models.db import AuditEvent, Document, DocumentStatus, QuarantineEntry
 from models.settings import Settings
+from tasks.cleanup import clean_up
 from tasks.intake_batch import process_batch
 from tasks.intake_context import FileResult, Outcome
 from tasks.intake_setup import open_context
@@ -118,5 +120,39 @@ def test_the_quarantined_record_keeps_hash_and_size(amtsflow_env: Path, drop: Pa
             assert doc.status == DocumentStatus.QUARANTINED
             assert doc.size == BIG.stat().st_size and doc.source_name == "scans/plan.pdf"
             assert not ctx.storage.path_for(doc.sha256).exists()
+        finally:
+            ctx.engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_one_that_could_not_be_moved_is_not_read_again_and_the_night_moves_it(
+    amtsflow_env: Path, drop: Path, tenants_dir: Path
+) -> None:
+    (drop / ASIDE_DIR).write_bytes(b"")  # a file in the way: the move fails
+    results, _, [entry] = intake(scan(drop))
+    assert Outcome.QUARANTINED in {r.outcome for r in results}
+    assert (drop / "scans" / "plan.pdf").exists()
+    again, _, _ = intake([f for f in scan(drop) if f.name == "scans/plan.pdf"])
+    assert [r.outcome for r in again] == [Outcome.DUPLICATE]
+    assert events("duplicate") == 0  # recognised by name, size and time: not registered again
+
+    (drop / ASIDE_DIR).unlink()
+    tenant_file = tenants_dir / "musterstadt.yaml"
+    text = tenant_file.read_text(encoding="utf-8").replace(str(SAMPLE_INBOX), str(drop))
+    tenant_file.write_text(text, encoding="utf-8")
+    settings = Settings()
+    summary = clean_up(settings, load_tenant("musterstadt", settings.tenants), archive_days=90)
+    assert (summary.set_aside, summary.not_in_store) == (1, 0)
+    assert (drop / ASIDE_DIR / "scans" / "plan.pdf").read_bytes() == BIG.read_bytes()
+    assert entry.reason_code == "parse_too_large"
+
+
+def events(action: str) -> int:
+    with ParserPool(workers=1, timeout_s=20, memory_mb=512, max_bytes=2**20) as parser:
+        ctx = open_context(Settings(), "musterstadt", parser, None)
+        try:
+            with ctx.session() as session:
+                found = session.scalars(select(AuditEvent).where(AuditEvent.action == action))
+                return len(found.all())
         finally:
             ctx.engine.dispose()

@@ -1,6 +1,26 @@
 """Drop folders: local or mounted shares where submissions arrive as files."""
 
-from connectors.dropfolder.reading import NotARegularFileError, open_drop_file, open_inside
+from connectors.dropfolder.reading import (
+    NotARegularFileError,
+    drop_parts,
+    exists_at,
+    move_within,
+    open_drop_file,
+    open_inside,
+    open_parts,
+    unlink_within,
+)
 from connectors.dropfolder.scan import DropFile, scan
 
-__all__ = ["DropFile", "NotARegularFileError", "open_drop_file", "open_inside", "scan"]
+__all__ = [
+    "DropFile",
+    "NotARegularFileError",
+    "drop_parts",
+    "exists_at",
+    "move_within",
+    "open_drop_file",
+    "open_inside",
+    "open_parts",
+    "scan",
+    "unlink_within",
+]

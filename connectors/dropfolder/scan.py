@@ -53,17 +53,18 @@ def scan(root: Path, *, max_files: int | None = None) -> list[DropFile]:
             if _skip(entry.name):
                 continue
             path = Path(entry.path)
-            if entry.is_symlink() and not path.resolve().is_relative_to(base):
-                continue
-            if entry.is_dir():
-                if not entry.is_symlink():
-                    stack.append(path)
-                continue
-            if not entry.is_file():
+            # realpath, not resolve(): a link to itself makes resolve() raise RuntimeError
+            if entry.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(base):
                 continue
             try:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        stack.append(path)
+                    continue
+                if not entry.is_file():
+                    continue
                 stat = entry.stat()
-            except FileNotFoundError:
+            except OSError:  # vanished meanwhile, or a link loop: nothing to take in
                 continue
             name = str(path.relative_to(base))
             found.append(DropFile(path, name, stat.st_size, stat.st_mtime, base))
