@@ -96,9 +96,10 @@ class Document(TenantScoped):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", use_alter=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    #: Runs whose decision of this document broke on an unforeseen error; at the
-    #: installation's limit it goes to quarantine instead of failing every night.
+    #: Runs whose decision of this document broke on an unforeseen error, and since
+    #: when; at the installation's limits it goes to quarantine (`decision_failure`).
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Case(TenantScoped):

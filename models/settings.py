@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="Runs that may fail to decide one document on an unforeseen error "
         "before it goes to quarantine (reason `internal_error`)",
     )
+    intake_give_up_after_h: float = Field(
+        default=24.0,
+        ge=0,
+        description="Hours a document must have kept failing (besides the runs) before "
+        "it goes to quarantine: time for the operator to mend a bad release",
+    )
 
     @cached_property
     def effective_database_url(self) -> str:

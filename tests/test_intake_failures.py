@@ -3,7 +3,8 @@
 The fault here is a municipality's acknowledgement template that cannot be filled (a
 fake template that raises, as a broken edit of the real one would): every run that
 decides a valid form fails on it. Before the limit the document waited `received`
-forever and every night's run reported the same error.
+forever and every intake run reported the same error. A document is parked only after
+enough runs *and* hours (`AMTSFLOW_INTAKE_GIVE_UP_AFTER_H`, 0 in most tests here).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import json
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import cast
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from connectors.documents import ParserPool
 from connectors.dropfolder import scan
@@ -28,17 +31,20 @@ from tasks.intake_context import FileResult, IntakeContext, Outcome
 from tasks.intake_setup import open_context
 from tests.conftest import SAMPLE_INBOX
 
+VALID_FORM = (SAMPLE_INBOX / "eingang-0002.json").read_bytes()  # a Mängelmeldung
+
 
 class BrokenTemplate:
     """Fails to render its first `failures` acknowledgements, then renders nothing much."""
 
-    def __init__(self, failures: int) -> None:
+    def __init__(self, failures: int, error: type[Exception] = KeyError) -> None:
         self.failures = failures
+        self.error = error
 
     def render(self, values: Mapping[str, str]) -> bytes:
         if self.failures > 0:
             self.failures -= 1
-            raise KeyError("platzhalter")
+            raise self.error("platzhalter")
         return b"PK"
 
 
@@ -73,8 +79,9 @@ def documents(template: BrokenTemplate) -> list[Document]:
 
 
 def test_a_document_failing_every_run_goes_to_quarantine_at_the_limit(
-    amtsflow_env: Path, tmp_path: Path
+    amtsflow_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("AMTSFLOW_INTAKE_GIVE_UP_AFTER_H", "0")
     drop = drop_with(tmp_path, "eingang-0002.json")  # a valid Mängelmeldung
     template = BrokenTemplate(failures=100)
     for attempt in (1, 2):
@@ -119,13 +126,61 @@ def test_an_email_given_up_takes_its_attachments_with_it(
     amtsflow_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AMTSFLOW_INTAKE_MAX_ATTEMPTS", "1")
-    drop = drop_with(tmp_path, "eingang-0014.eml")  # cover letter + Hundesteuer PDF
+    monkeypatch.setenv("AMTSFLOW_INTAKE_GIVE_UP_AFTER_H", "0")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    citizen = EmailMessage()  # a citizen's mail with a form, forwarded by a clerk
+    citizen["Subject"] = "Antrag"
+    citizen.set_content("Anbei mein Antrag.")
+    citizen.add_attachment(VALID_FORM, maintype="application", subtype="json", filename="a.json")
+    clerk = EmailMessage()
+    clerk["Subject"] = "Zur Bearbeitung"
+    clerk.set_content("Weitergeleitet.")
+    clerk.add_attachment(citizen, filename="weitergeleitet.eml")
+    (drop / "post.eml").write_bytes(clerk.as_bytes())
     template = BrokenTemplate(failures=100)
     [result] = run_once(template, drop)
     assert (result.outcome, result.reason_code) == (Outcome.QUARANTINED, "internal_error")
     docs = documents(template)
     email = next(d for d in docs if d.parent_id is None)
-    parts = [d for d in docs if d.parent_id == email.id]
     assert email.status == DocumentStatus.QUARANTINED
-    assert parts and all(p.status == DocumentStatus.ATTACHMENT for p in parts)
-    assert not [d for d in docs if d.status == DocumentStatus.RECEIVED]
+    inner = [d for d in docs if d.parent_id is not None and d.parent_id != email.id]
+    assert inner, "the forwarded mail's attachment was registered under the forwarded mail"
+    assert [d.status for d in docs if d.id != email.id] == [DocumentStatus.ATTACHMENT] * (
+        len(docs) - 1
+    )
+
+
+def test_failures_within_the_waiting_hours_do_not_park(amtsflow_env: Path, tmp_path: Path) -> None:
+    """Three failed runs in a morning leave the form waiting; a day later it is parked."""
+    drop = drop_with(tmp_path, "eingang-0002.json")
+    template = BrokenTemplate(failures=100)
+    for _ in range(4):
+        [result] = run_once(template, drop)
+        assert result.outcome is Outcome.UNREADABLE
+    [doc] = documents(template)
+    assert (doc.status, doc.failed_attempts) == (DocumentStatus.RECEIVED, 4)
+    with intake_context(template) as ctx, ctx.session() as session:
+        session.execute(
+            update(Document).values(first_failed_at=datetime.now(UTC) - timedelta(hours=25))
+        )
+        session.commit()
+    [result] = run_once(template, drop)
+    assert (result.outcome, result.reason_code) == (Outcome.QUARANTINED, "internal_error")
+
+
+def test_errors_of_the_surroundings_are_not_counted(
+    amtsflow_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk or a blinking share is not the document's fault: it waits, uncounted."""
+    monkeypatch.setenv("AMTSFLOW_INTAKE_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("AMTSFLOW_INTAKE_GIVE_UP_AFTER_H", "0")
+    drop = drop_with(tmp_path, "eingang-0002.json")
+    template = BrokenTemplate(failures=2, error=OSError)
+    for _ in range(2):
+        [result] = run_once(template, drop)
+        assert (result.outcome, result.reason_code) == (Outcome.UNREADABLE, "internal_error")
+    [doc] = documents(template)
+    assert (doc.status, doc.failed_attempts) == (DocumentStatus.RECEIVED, 0)
+    [result] = run_once(template, drop)
+    assert result.outcome is Outcome.ACCEPTED

@@ -19,8 +19,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("failed_attempts", sa.Integer(), server_default="0", nullable=False)
         )
+        batch_op.add_column(sa.Column("first_failed_at", sa.DateTime(timezone=True)))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_column("first_failed_at")
         batch_op.drop_column("failed_attempts")
