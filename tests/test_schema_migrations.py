@@ -11,6 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
+import models.accounts  # registers the web app's tables (as migrations/env.py does)
+import models.oparl  # noqa: F401  (the OParl tables)
 from models.db import Base
 
 
