@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -126,6 +127,8 @@ def run_demo(port: int, web_port: int = 8400) -> int:
         check=False,
     )
     klass = json.loads(classified.stdout) if classified.stdout.strip() else {}
+    # the commands to look further read the demo's data folder, not the shell's default
+    cli = f"AMTSFLOW_HOME={shlex.quote(str(home))} .venv/bin/amtsflow"
     print()
     print(format_summary(data))
     if "backend" in klass:
@@ -133,7 +136,7 @@ def run_demo(port: int, web_port: int = 8400) -> int:
             f"\nKlassifikation: {klass['documents']} Dokumente, Verfahren: {klass['backend']}\n"
             f"  automatisch zugeordnet: {klass['auto']}, zur Prüfung: {klass['review']}, "
             f"OCR nötig: {klass['needs_ocr']}, nicht lesbar: {klass['unreadable']}\n"
-            f"  Prüfaufträge: .venv/bin/amtsflow review list --tenant {TENANT}"
+            f"  Prüfaufträge: {cli} review list --tenant {TENANT}"
         )
     else:
         print(f"\nKlassifikation fehlgeschlagen: {klass.get('error', classified.stderr[-500:])}")
@@ -143,8 +146,8 @@ def run_demo(port: int, web_port: int = 8400) -> int:
         f"  Eingangsbestätigungen (DOCX):   {tenant_dir / 'outputs' / 'eingangsbestaetigungen'}\n"
         f"  Originale (nach SHA-256):        {tenant_dir / 'store'}\n"
         f"  Quarantäne-Gründe:               {tenant_dir / 'quarantine'}\n"
-        f"  Vorgänge:    .venv/bin/amtsflow cases list --tenant {TENANT}\n"
-        f"  Quarantäne:  .venv/bin/amtsflow quarantine list --tenant {TENANT}\n"
+        f"  Vorgänge:    {cli} cases list --tenant {TENANT}\n"
+        f"  Quarantäne:  {cli} quarantine list --tenant {TENANT}\n"
         "  Ein zweiter Lauf (gleiche Dateien) legt nichts doppelt an: alles wird Duplikat.\n"
     )
     from app.demo_web import start_web_part
