@@ -6,6 +6,7 @@ stderr. Prefect is imported only by commands that run a flow (it costs ~1.3 s).
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -197,7 +198,7 @@ def review_list(
         rows = list_reviews(session, status=status)
     lines = [
         f"#{r['id']:<5} {r['document_sha256'][:12]}  Vorschlag: {r['suggestion'] or '-'} "
-        f"({r['confidence']:.2f})  {'; '.join(r['reasons'])}"
+        f"({math.floor(r['confidence'] * 100) / 100:.2f})  {'; '.join(r['reasons'])}"
         for r in rows
     ]
     _emit(rows, as_json, "\n".join(lines) or "Keine Prüfaufträge.")
