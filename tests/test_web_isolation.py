@@ -7,11 +7,12 @@ Every test guesses or tampers: ids of the other municipality typed into URLs, a 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import httpx
 from sqlalchemy import select
 
+from app.web.queries import BERLIN
 from connectors.database import tenant_session
 from models.db import AuditEvent, Classification, ReviewItem
 from tests.conftest_web import WebWorld, api_post, csrf_of, seed_tenant, web_world_fixture  # noqa: F401
@@ -141,7 +142,7 @@ def test_cases_and_downloads_of_another_tenant_stay_hidden(web_world: WebWorld) 
     assert "0 Vorgänge gefunden" in search.text
     by_form = anna.get("/vorgaenge", params={"formular": "gewerbeanmeldung"})
     assert "1 Vorgänge gefunden" in by_form.text and "MUSTERSTADT-2026-00001" in by_form.text
-    today = datetime.now(UTC).date().isoformat()
+    today = datetime.now(BERLIN).date().isoformat()  # the pages' days are Berlin's
     by_date = anna.get("/vorgaenge", params={"von": today, "bis": today})
     assert "MUSTERSTADT-2026-00000" in by_date.text and "MUSTERSTADT-2026-00002" not in by_date.text
     bad_date = anna.get("/vorgaenge", params={"von": "31.02.2026"})
