@@ -19,13 +19,11 @@ Idempotent: a second run finds nothing left to move or delete.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -40,6 +38,7 @@ from connectors.dropfolder import (
     open_inside,
     open_parts,
     scan,
+    sha256_of,
     unlink_within,
 )
 from connectors.storage import TenantStorage
@@ -53,20 +52,12 @@ log = logging.getLogger("amtsflow.cleanup")
 
 ARCHIVE_DIR = ".verarbeitet"
 TMP_MAX_AGE_S = 6 * 3600
-_CHUNK = 1 << 20
-
-
-def _digest(src: BinaryIO) -> str:
-    digest = hashlib.sha256()
-    while chunk := src.read(_CHUNK):
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _sha256(path: Path, folder: Path) -> str:
     """Hash a file below `folder`, following no link a share user may have put there."""
     with open_inside(folder, path) as src:
-        return _digest(src)
+        return sha256_of(src)[0]
 
 
 def _holds(root: Path, parts: Sequence[str], sha: str) -> bool:
@@ -80,7 +71,7 @@ def _holds(root: Path, parts: Sequence[str], sha: str) -> bool:
 def _sha256_at(root: Path, parts: Sequence[str]) -> str:
     """Hash `root/parts...` as named (not where a link there leads)."""
     with open_parts(root, parts) as src:
-        return _digest(src)
+        return sha256_of(src)[0]
 
 
 def _decided(settings: Settings, tenant: str, hashes: set[str]) -> set[str]:

@@ -11,7 +11,6 @@ by the next intake or the nightly clean-up, should the first move fail.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from datetime import UTC, datetime
@@ -20,7 +19,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors.dropfolder import DropFile, drop_parts, move_within, open_drop_file
+from connectors.dropfolder import (
+    DropFile,
+    drop_parts,
+    move_within,
+    open_drop_file,
+    sha256_of,
+)
 from connectors.storage import StoredObject
 from models.db import Document, DocumentStatus
 from tasks import audit, reasons
@@ -29,7 +34,6 @@ from tasks.intake_context import FileResult, IntakeContext, Outcome
 from tasks.registration import Registered, register, shown_name
 
 ASIDE_DIR = ".zu-gross"
-_CHUNK = 1 << 20
 log = logging.getLogger("amtsflow.intake")
 
 
@@ -38,17 +42,13 @@ class FileChangedError(OSError):
 
 
 def _hash(drop: DropFile) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    total = 0
     with open_drop_file(drop) as src:
         before = os.fstat(src.fileno())
-        while chunk := src.read(_CHUNK):
-            digest.update(chunk)
-            total += len(chunk)
+        sha, total = sha256_of(src)
         after = os.fstat(src.fileno())
     if (before.st_mtime_ns, before.st_size) != (after.st_mtime_ns, total) or (total != drop.size):
         raise FileChangedError("Datei wird noch geschrieben")
-    return digest.hexdigest(), total
+    return sha, total
 
 
 def known_oversize(session: Session, drop: DropFile) -> str | None:

@@ -8,6 +8,7 @@ from connectors.dropfolder.reading import (
     open_drop_file,
     open_inside,
     open_parts,
+    sha256_of,
     unlink_within,
 )
 from connectors.dropfolder.scan import DropFile, scan
@@ -22,5 +23,6 @@ __all__ = [
     "open_inside",
     "open_parts",
     "scan",
+    "sha256_of",
     "unlink_within",
 ]

@@ -13,6 +13,7 @@ handles so walked, never on a path resolved again.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,7 @@ from typing import BinaryIO
 from connectors.dropfolder.scan import DropFile
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_CHUNK = 1 << 20
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
 
 
@@ -75,6 +77,16 @@ def open_parts(root: Path, parts: Sequence[str]) -> BinaryIO:
     except BaseException:
         os.close(file_fd)
         raise
+
+
+def sha256_of(src: BinaryIO) -> tuple[str, int]:
+    """SHA-256 and length of what is left to read of an open file, in 1 MiB pieces."""
+    digest = hashlib.sha256()
+    total = 0
+    while chunk := src.read(_CHUNK):
+        digest.update(chunk)
+        total += len(chunk)
+    return digest.hexdigest(), total
 
 
 def open_inside(folder: Path, path: Path) -> BinaryIO:
