@@ -123,6 +123,46 @@ def quarantine_list(tenant: TenantOpt, limit: int = 1000, as_json: JsonOpt = Fal
     _emit(rows, as_json, "\n".join(lines) or "Quarantäne ist leer.")
 
 
+@quarantine_app.command("retry")
+def quarantine_retry(
+    tenant: TenantOpt,
+    sha256: Annotated[str, typer.Argument(help="Prüfsumme (Anfang, wie `quarantine list`)")],
+    source: Annotated[
+        str | None, typer.Option(help="Eingangsquelle (Name); leer: die erste der Gemeinde")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ein geparktes Dokument (interner Fehler, Lese-Grenze) erneut verarbeiten lassen."""
+    from connectors.catalogue import load_tenant
+    from connectors.storage import TenantStorage
+    from models.settings import Settings
+    from tasks.requeue import RequeueError, drop_folder_of, requeue
+
+    settings = Settings()
+    with _session(tenant, as_json) as session:
+        config = load_tenant(tenant, settings.tenants)
+        storage = TenantStorage(settings.home, config.slug)
+        try:
+            folder = drop_folder_of(config, source)
+            done = requeue(session, storage, folder, sha256, actor="cli:operator")
+        except RequeueError as exc:
+            _fail(str(exc), as_json)
+        except OSError as exc:
+            _fail(f"Eingangsordner {folder} nicht beschreibbar ({type(exc).__name__})", as_json)
+    data = {
+        "sha256": done.sha256,
+        "drop_folder": str(folder),
+        "drop_name": done.drop_name,
+        "reason_code": done.reason_code,
+        "parts": done.parts,
+    }
+    human = (
+        f"{done.sha256[:12]} liegt wieder im Eingang ({folder}) als „{done.drop_name}“; "
+        "der nächste Eingangslauf verarbeitet es."
+    )
+    _emit(data, as_json, human)
+
+
 @db_app.command("upgrade")
 def db_upgrade(as_json: JsonOpt = False) -> None:
     """Datenbankschema auf den neuesten Stand bringen (Alembic)."""

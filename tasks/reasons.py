@@ -191,8 +191,9 @@ def internal_error(error_type: str, attempts: int) -> Reason:
     return Reason(
         "internal_error",
         f"Die Datei konnte in {attempts} Läufen nicht verarbeitet werden (interner Fehler "
-        f"{error_type}). Bitte von Hand bearbeiten und den IT-Dienstleister informieren; "
-        "das Original ist unverändert gespeichert.",
+        f"{error_type}). Bitte den IT-Dienstleister informieren: nach der Behebung kann er "
+        "die Datei erneut verarbeiten lassen (amtsflow quarantine retry); das Original ist "
+        "unverändert gespeichert.",
     )
 
 

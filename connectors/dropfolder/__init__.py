@@ -1,5 +1,6 @@
 """Drop folders: local or mounted shares where submissions arrive as files."""
 
+from connectors.dropfolder import placing
 from connectors.dropfolder.reading import (
     NotARegularFileError,
     drop_parts,
@@ -22,6 +23,7 @@ __all__ = [
     "open_drop_file",
     "open_inside",
     "open_parts",
+    "placing",
     "scan",
     "sha256_of",
     "unlink_within",
