@@ -5,9 +5,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
-from connectors.pdf_merge import Document, FolderPlan, Line, MergeLimits, Section, merge_folder
+from connectors.pdf_merge import (
+    Document,
+    FolderPlan,
+    Line,
+    MergeError,
+    MergeLimits,
+    Section,
+    merge_folder,
+)
 from connectors.pdf_merge.runner import KILLED_REASON
 from tests.agenda_drafts import PDF
 
@@ -74,3 +83,29 @@ def test_page_limit_per_document_gives_a_placeholder_not_half_a_document(tmp_pat
     result = merge_folder(plan, tmp_path / "out.pdf", MergeLimits(max_pages_per_document=3))
     assert [(d, "Grenzen der Verarbeitung" in r) for _, d, r in result.placeholders] == [(0, True)]
     assert len(PdfReader(tmp_path / "out.pdf").pages) == 4  # cover, divider, placeholder, 1 page
+
+
+GEOTOPO = PDF / "GeoTopo-komprimiert.pdf"  # 117 pages: ~0.5 s CPU to copy here
+
+
+def test_the_cpu_limit_is_per_document_not_for_the_whole_folder(tmp_path: Path) -> None:
+    """A long folder of honest papers together needs more CPU than one paper may use.
+
+    With the limit on the process's whole life, the kernel ended the run in the middle
+    of whichever paper came after the budget was spent; the parent took that paper for
+    the culprit and replaced it, and every following run lost one more.
+    """
+    plan = _plan(*(Document(label=f"Anlage {n}", path=str(GEOTOPO)) for n in range(10)))
+    limits = MergeLimits(document_cpu_s=2)  # the folder needs more than twice that
+    result = merge_folder(plan, tmp_path / "out.pdf", limits)
+    assert (result.placeholders, result.runs) == ([], 1)
+    assert len(PdfReader(tmp_path / "out.pdf").pages) == 2 + 10 * 117
+
+
+def test_a_write_beyond_its_time_is_a_clear_error_not_a_lost_paper(tmp_path: Path) -> None:
+    plan = _plan(*(Document(label=f"Anlage {n}", path=str(GEOTOPO)) for n in range(4)))
+    limits = MergeLimits(write_timeout_s=0.05)  # writing ~470 pages takes seconds here
+    with pytest.raises(MergeError, match="Schreiben der Mappe"):
+        merge_folder(plan, tmp_path / "out.pdf", limits)
+    assert not (tmp_path / "out.pdf").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # the partial file went with its folder

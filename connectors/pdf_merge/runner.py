@@ -1,7 +1,8 @@
 """The parent's side of the merge: run the limited process, survive documents that kill it.
 
 A document that exhausts the memory or CPU limit, or keeps the process busy beyond the
-per-document timeout, kills that run. The parent knows from the progress lines which
+per-document timeout, kills that run (the CPU limit, like the timeout, is per document;
+writing the folder at the end has its own of both). The parent knows from the progress lines which
 document it was, turns it into a placeholder page and runs the merge again; each retry
 removes one more document, so the number of runs is bounded by the number of documents.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import queue
 import subprocess
@@ -37,9 +39,11 @@ class MergeLimits:
 
     memory_mb: int = 2048
     document_timeout_s: float = 60.0
-    cpu_s: int = 900
+    document_cpu_s: int = 60
     max_pages_per_document: int = 5000
     startup_timeout_s: float = 60.0
+    write_timeout_s: float = 600.0
+    """Writing a folder of thousands of pages is one step: more than a document's time."""
 
 
 @dataclass
@@ -70,8 +74,9 @@ def _run_once(plan_file: Path, out: Path, limits: MergeLimits) -> tuple[list[str
             str(plan_file),
             str(out),
             str(limits.memory_mb),
-            str(limits.cpu_s),
+            str(limits.document_cpu_s),
             str(limits.max_pages_per_document),
+            str(math.ceil(limits.write_timeout_s)),
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -101,7 +106,8 @@ def _run_once(plan_file: Path, out: Path, limits: MergeLimits) -> tuple[list[str
             if line is None:
                 break
             seen.append(line)
-            deadline = time.monotonic() + limits.document_timeout_s
+            step = limits.write_timeout_s if line == "write" else limits.document_timeout_s
+            deadline = time.monotonic() + step
     finally:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)
@@ -146,6 +152,11 @@ def merge_folder(plan: FolderPlan, out: Path, limits: MergeLimits | None = None)
                 partial.replace(out)
                 placeholders = [(int(s), int(d), str(r)) for s, d, r in result["placeholders"]]
                 return MergeResult(int(result["pages"]), documents, placeholders, run)
+            if lines and lines[-1] == "write":
+                raise MergeError(
+                    "Sitzungsmappe: das Schreiben der Mappe überschritt die Grenzen der "
+                    "Verarbeitung (Zeit oder Speicher)"
+                )
             culprit = _culprit(lines)
             if culprit is None or culprit in killed:
                 raise MergeError("Sitzungsmappe: der Zusammenführungsprozess ist abgebrochen")

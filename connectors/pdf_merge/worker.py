@@ -1,10 +1,16 @@
 """The merge process: copies the plan's PDFs into one file, under resource limits.
 
-Runs as `python -P -m connectors.pdf_merge PLAN OUT MEMORY_MB CPU_S MAX_PAGES`, a fresh
-interpreter without Prefect or database access. Papers come from the council information
-system, i.e. from strangers: a PDF that makes pypdf loop or explode kills this process, not
-the flow. Before each document it prints `start S D` on stdout, after it `ok S D` or
-`placeholder S D CODE`, so the parent knows which document a dead process was reading.
+Runs as `python -P -m connectors.pdf_merge PLAN OUT MEMORY_MB CPU_S MAX_PAGES WRITE_CPU_S`,
+a fresh interpreter without Prefect or database access. Papers come from the council
+information system, i.e. from strangers: a PDF that makes pypdf loop or explode kills this
+process, not the flow. Before each document it prints `start S D` on stdout, after it
+`ok S D` or `placeholder S D CODE`, so the parent knows which document a dead process was
+reading; before writing the folder it prints `write`.
+
+The CPU limit is per document (CPU_S) and for the final write (WRITE_CPU_S): the kernel
+counts a process's whole life, so the soft limit is moved before each step. A limit for
+the whole folder would end a long folder of honest papers in the middle of one of them,
+which the parent then takes for the culprit, again in every run after.
 """
 
 from __future__ import annotations
@@ -96,7 +102,9 @@ def _placeholder(section: Section, document: Document, reason: str) -> list[Line
     ]
 
 
-def build(plan: FolderPlan, out: Path, max_pages: int) -> dict[str, object]:
+def build(
+    plan: FolderPlan, out: Path, max_pages: int, cpu_s: int, write_cpu_s: int
+) -> dict[str, object]:
     """Write the folder; returns page count and placeholders (section, document, reason)."""
     writer = PdfWriter()
     writer.add_metadata({"/Title": plan.title, "/Producer": "Amtsflow"})
@@ -111,6 +119,7 @@ def build(plan: FolderPlan, out: Path, max_pages: int) -> dict[str, object]:
         mark = writer.add_outline_item(title=section.bookmark, page_number=start, parent=parent)
         marks[section.key] = mark
         for d, document in enumerate(section.documents):
+            allow_cpu(cpu_s)
             _emit(f"start {s} {d}")
             at = len(writer.pages)
             reason = document.reason
@@ -128,6 +137,8 @@ def build(plan: FolderPlan, out: Path, max_pages: int) -> dict[str, object]:
             else:
                 _emit(f"ok {s} {d}")
             writer.add_outline_item(title=document.label, page_number=at, parent=mark)
+    allow_cpu(write_cpu_s)
+    _emit("write")
     with out.open("wb") as handle:
         writer.write(handle)
     return {"pages": len(writer.pages), "placeholders": placeholders}
@@ -140,16 +151,26 @@ def _limit(which: int, value: int) -> None:
     resource.setrlimit(which, (value, value))
 
 
+def allow_cpu(seconds: int) -> None:
+    """Allow `seconds` more CPU time from now; only the soft limit moves."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    allowed = int(usage.ru_utime + usage.ru_stime) + 1 + seconds
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        allowed = min(allowed, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (allowed, hard))
+
+
 def main(argv: list[str]) -> int:
     """Entry point; arguments as in the module docstring."""
-    plan_path, out_path, memory_mb, cpu_s, max_pages = argv
+    plan_path, out_path, memory_mb, cpu_s, max_pages, write_cpu_s = argv
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # its warnings quote documents
     warnings.simplefilter("ignore")
     _limit(resource.RLIMIT_AS, int(memory_mb) * 2**20)
-    _limit(resource.RLIMIT_CPU, int(cpu_s))
+    allow_cpu(int(cpu_s))
     _limit(resource.RLIMIT_CORE, 0)
     plan = FolderPlan.model_validate_json(Path(plan_path).read_bytes())
     with apply_configuration(jbig2dec_binary=None):
-        result = build(plan, Path(out_path), int(max_pages))
+        result = build(plan, Path(out_path), int(max_pages), int(cpu_s), int(write_cpu_s))
     _emit("done " + json.dumps(result, ensure_ascii=False))
     return 0
