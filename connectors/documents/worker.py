@@ -18,6 +18,7 @@ from pathlib import Path
 from connectors.documents.models import DocumentKind, ParseFailure
 from connectors.documents.parse import failed, parse_document
 from connectors.documents.wire import READY, dump_result
+from connectors.process_limits import allow_cpu, lower
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,8 +41,8 @@ def serve(conn: Connection, memory_mb: int, cpu_s: int, max_bytes: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # its warnings quote documents
     warnings.simplefilter("ignore")
-    _lower(resource.RLIMIT_AS, memory_mb * 2**20)
-    _lower(resource.RLIMIT_CORE, 0)  # a core dump would hold the document
+    lower(resource.RLIMIT_AS, memory_mb * 2**20)
+    lower(resource.RLIMIT_CORE, 0)  # a core dump would hold the document
     conn.send_bytes(READY)
     while True:
         try:
@@ -50,7 +51,7 @@ def serve(conn: Connection, memory_mb: int, cpu_s: int, max_bytes: int) -> None:
             return
         if not isinstance(request, str):
             return
-        _lower_cpu(cpu_s)
+        allow_cpu(cpu_s)
         try:
             result = parse_document(Path(request), max_bytes)
         except MemoryError:  # parse_document answers MemoryError itself; this is a backstop
@@ -59,25 +60,3 @@ def serve(conn: Connection, memory_mb: int, cpu_s: int, max_bytes: int) -> None:
             conn.send_bytes(dump_result(result))
         except (OSError, ValueError):
             return
-
-
-def _lower(which: int, value: int) -> None:
-    """Set a soft and hard resource limit to `value`, never above the current hard limit."""
-    _soft, hard = resource.getrlimit(which)
-    if hard != resource.RLIM_INFINITY:
-        value = min(value, hard)
-    resource.setrlimit(which, (value, value))
-
-
-def _lower_cpu(seconds: int) -> None:
-    """Allow `seconds` more CPU time from now (RLIMIT_CPU counts the process lifetime).
-
-    Only the soft limit moves; the hard limit stays where it was, so it can be
-    raised again before the next document.
-    """
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    allowed = int(usage.ru_utime + usage.ru_stime) + 1 + seconds
-    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard != resource.RLIM_INFINITY:
-        allowed = min(allowed, hard)
-    resource.setrlimit(resource.RLIMIT_CPU, (allowed, hard))

@@ -28,6 +28,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedErr
 
 from connectors.pdf_merge.pages import add_text_page
 from connectors.pdf_merge.plan import Document, FolderPlan, Line, Section
+from connectors.process_limits import allow_cpu, lower
 
 #: Reason codes the merge process finds itself, as the placeholder page words them.
 REASONS = {
@@ -144,31 +145,14 @@ def build(
     return {"pages": len(writer.pages), "placeholders": placeholders}
 
 
-def _limit(which: int, value: int) -> None:
-    _soft, hard = resource.getrlimit(which)
-    if hard != resource.RLIM_INFINITY:
-        value = min(value, hard)
-    resource.setrlimit(which, (value, value))
-
-
-def allow_cpu(seconds: int) -> None:
-    """Allow `seconds` more CPU time from now; only the soft limit moves."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    allowed = int(usage.ru_utime + usage.ru_stime) + 1 + seconds
-    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard != resource.RLIM_INFINITY:
-        allowed = min(allowed, hard)
-    resource.setrlimit(resource.RLIMIT_CPU, (allowed, hard))
-
-
 def main(argv: list[str]) -> int:
     """Entry point; arguments as in the module docstring."""
     plan_path, out_path, memory_mb, cpu_s, max_pages, write_cpu_s = argv
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # its warnings quote documents
     warnings.simplefilter("ignore")
-    _limit(resource.RLIMIT_AS, int(memory_mb) * 2**20)
+    lower(resource.RLIMIT_AS, int(memory_mb) * 2**20)
     allow_cpu(int(cpu_s))
-    _limit(resource.RLIMIT_CORE, 0)
+    lower(resource.RLIMIT_CORE, 0)
     plan = FolderPlan.model_validate_json(Path(plan_path).read_bytes())
     with apply_configuration(jbig2dec_binary=None):
         result = build(plan, Path(out_path), int(max_pages), int(cpu_s), int(write_cpu_s))
