@@ -50,6 +50,7 @@ PAGES = (
     "Laufdetails",
     "Prüfen",
     "Vorgänge",
+    "Quarantäne",
     "Benutzerverwaltung",
     "Barrierefreiheit",
 )
@@ -237,6 +238,15 @@ def test_clerk_and_reviewer_journey(web: Web, page: Page, screenshots: Screensho
     with zipfile.ZipFile(saved) as docx:
         body = docx.read("word/document.xml").decode("utf-8")
     assert file_number in body, "the acknowledgement does not name the case's file number"
+
+    # Quarantäne: what became no case, each with the reason the clerk acts on.
+    quarantined = web.amtsflow("quarantine", "list", "--tenant", TENANT)
+    assert quarantined, "the intake quarantined nothing"
+    page.get_by_role("link", name="Quarantäne").click()
+    expect(page.get_by_text(f"{len(quarantined)} Dokumente in Quarantäne")).to_be_visible()
+    expect(page.get_by_text(quarantined[0]["reason"][:40]).first).to_be_visible()
+    web.check(page, "Quarantäne")
+    screenshots(page, "quarantaene")
 
     # The classification leaves uncertain documents for review.
     classify_id = _start(page, web, "classify", screenshots, check=False)

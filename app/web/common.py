@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from app.web import run_text
@@ -171,3 +171,13 @@ def record_event(web: WebContext, tenant: str, action: str, actor: str, **detail
     with tenant_session(web.engine, tenant) as session:
         audit.record(session, action, actor=actor, flow_run_id=flow_run_id, **details)
         session.commit()
+
+
+def download(found: tuple[Path, str] | None, media_type: str) -> FileResponse:
+    """A file found for the user (path, name) as an attachment never cached; else 404."""
+    if found is None:
+        raise HTTPException(404)
+    path, filename = found
+    response = FileResponse(path, media_type=media_type, filename=filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response

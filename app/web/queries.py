@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from models.db import Case, Document, ReviewItem
+from models.db import Case, Document, QuarantineEntry, ReviewItem
 from models.tenant_scope import TenantSession
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -114,6 +114,34 @@ def open_review_options(session: TenantSession, review_id: int) -> list[str] | N
     if item is None or item.kind != "classification" or item.status != "open":
         return None
     return [str(o) for o in item.options]
+
+
+#: Reasons whose original a clerk must not open at the workplace: the reader was stopped
+#: at its limits, a mark of files built to hang or exhaust a program (the reason says so).
+WITHHELD = frozenset({"parse_timeout", "parse_memory", "parse_crashed"})
+
+
+def quarantine_page(
+    session: TenantSession, *, offset: int, limit: int
+) -> tuple[list[tuple[QuarantineEntry, Document]], int]:
+    """A page of quarantined documents, newest first, and how many there are."""
+    total = int(session.scalar(select(func.count(QuarantineEntry.id))) or 0)
+    stmt = (
+        select(QuarantineEntry, Document)
+        .join(Document, Document.id == QuarantineEntry.document_id)
+        .order_by(QuarantineEntry.created_at.desc(), QuarantineEntry.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(entry, doc) for entry, doc in session.execute(stmt)], total
+
+
+def quarantined(session: TenantSession, entry_id: int) -> tuple[QuarantineEntry, Document] | None:
+    """A quarantine entry of this tenant with its document (another tenant's: None)."""
+    entry = session.get(QuarantineEntry, entry_id)
+    if entry is None:
+        return None
+    return entry, session.get_one(Document, entry.document_id)
 
 
 def get_case(session: TenantSession, case_id: int) -> Case | None:

@@ -15,7 +15,15 @@ from starlette.responses import FileResponse, Response
 
 from app.web import queries
 from app.web.agenda_files import find_output, run_outputs
-from app.web.common import ctx, current_user, in_thread, page_number, record_event, render
+from app.web.common import (
+    ctx,
+    current_user,
+    download,
+    in_thread,
+    page_number,
+    record_event,
+    render,
+)
 from app.web.markdown_view import blocks
 from app.web.prefect_gateway import NotFoundError
 from app.web.run_text import FINAL, explain_failure
@@ -197,9 +205,4 @@ async def download_acknowledgement(request: Request) -> Response:
     found = await in_thread(
         _acknowledgement, web, identity.tenant, request.path_params["case_id"], identity.actor
     )
-    if found is None:
-        raise HTTPException(404)
-    path, filename = found
-    response = FileResponse(path, media_type=DOCX, filename=filename)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(found, DOCX)

@@ -16,7 +16,15 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.web import auth_pages, case_pages, process_pages, review_pages, run_pages, user_pages
+from app.web import (
+    auth_pages,
+    case_pages,
+    process_pages,
+    quarantine_pages,
+    review_pages,
+    run_pages,
+    user_pages,
+)
 from app.web.common import HERE, LoginRequired, WebContext, render, security_headers
 from app.web.prefect_gateway import PrefectGateway, PrefectUnavailableError
 from app.web.settings import WebSettings
@@ -100,6 +108,8 @@ ROUTES = [
     Route("/laeufe/{run_id}/ausgaben/{part}/{name}", run_pages.download_agenda_output),
     Route("/vorgaenge", case_pages.case_list),
     Route("/vorgaenge/{case_id:int}/bestaetigung", run_pages.download_acknowledgement),
+    Route("/quarantaene", quarantine_pages.quarantine_list),
+    Route("/quarantaene/{entry_id:int}/original", quarantine_pages.download_original),
     Route("/pruefen", review_pages.review_queue),
     Route("/pruefen/{review_id:int}", review_pages.review_decide, methods=["POST"]),
     Route("/pruefen/tagesordnung/{flow_run_id}", review_pages.agenda_decide, methods=["POST"]),

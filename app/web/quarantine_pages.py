@@ -1,0 +1,104 @@
+"""Quarantäne: the submissions that did not become a case, with the reason to act on.
+
+Every input ends as a case or here. The reasons are written for the clerk ("bitte eine
+ungeschützte Fassung anfordern"), so the clerk must see them, and the original to
+handle the matter by hand: before, only the operator's command line listed them. An
+original whose reading was stopped at the limits is not offered (the reason warns
+against opening it at the workplace); one set aside for its size was never stored.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.web import queries
+from app.web.common import (
+    WebContext,
+    ctx,
+    current_user,
+    download,
+    in_thread,
+    page_number,
+    render,
+)
+from connectors.database import tenant_session
+from connectors.dropfolder.placing import safe_name
+from connectors.storage import TenantStorage
+from models.accounts import ROLE_CLERK, ROLE_REVIEWER
+from tasks import audit
+
+
+def _stored(storage: TenantStorage, sha256: str) -> bool:
+    try:
+        return storage.path_for(sha256).is_file()
+    except ValueError:  # not a hash: nothing of it can be in the store
+        return False
+
+
+def _rows(web: WebContext, tenant: str, page: int) -> dict[str, Any]:
+    size = web.settings.page_size
+    storage = TenantStorage(web.home, tenant)
+    with tenant_session(web.engine, tenant) as session:
+        found, total = queries.quarantine_page(session, offset=(page - 1) * size, limit=size)
+    rows = [
+        {
+            "id": entry.id,
+            "received_at": doc.received_at,
+            "source_name": doc.source_name,
+            "kind": doc.kind,
+            "part": doc.parent_id is not None,
+            "reason": entry.reason,
+            "fields": entry.details,
+            "withheld": entry.reason_code in queries.WITHHELD,
+            "stored": _stored(storage, doc.sha256),
+        }
+        for entry, doc in found
+    ]
+    return {"rows": rows, "total": total, "pages": max(1, math.ceil(total / size))}
+
+
+async def quarantine_list(request: Request) -> Response:
+    """GET /quarantaene?seite=N."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
+    page = page_number(request)
+    data = await in_thread(_rows, web, identity.tenant, page)
+    return render(request, "quarantine.html", page=page, **data)
+
+
+def _original(web: WebContext, tenant: str, entry_id: int, actor: str) -> tuple[Path, str] | None:
+    with tenant_session(web.engine, tenant) as session:
+        found = queries.quarantined(session, entry_id)
+        if found is None or found[0].reason_code in queries.WITHHELD:
+            return None
+        entry, doc = found
+        storage = TenantStorage(web.home, tenant)
+        if not _stored(storage, doc.sha256):
+            return None
+        path = storage.path_for(doc.sha256)
+        audit.record(
+            session,
+            "document_downloaded",
+            actor=actor,
+            sha256=doc.sha256,
+            document="original",
+            reason_code=entry.reason_code,
+        )
+        session.commit()
+        return path, safe_name(doc.source_name or f"original-{doc.sha256[:12]}")
+
+
+async def download_original(request: Request) -> Response:
+    """GET /quarantaene/{entry_id}/original: the stored original, as a download only."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
+    found = await in_thread(
+        _original, web, identity.tenant, request.path_params["entry_id"], identity.actor
+    )
+    # Never shown in the browser: a citizen's file is no page of ours (nosniff is global).
+    return download(found, "application/octet-stream")

@@ -1,0 +1,119 @@
+"""Quarantäne page: the clerk sees why a submission became no case, and gets its original.
+
+Before, the reasons (written for the clerk) were only listed by the operator's command
+line. The page shows the tenant's own entries only; originals are downloads, never
+pages, and withheld where the reader was stopped at its limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+
+from connectors.database import tenant_session
+from connectors.storage import TenantStorage
+from models.db import AuditEvent, Document, DocumentStatus, QuarantineEntry
+from tests.conftest_web import WebWorld, web_world_fixture  # noqa: F401
+
+FORM = b'{"formular": "hundesteuer_anmeldung", "name": ""}'
+
+
+def seed(world: WebWorld, tenant: str) -> dict[str, int]:
+    """Three entries: a form with a missing field, a hostile PDF, a file kept out for size."""
+    storage = TenantStorage(world.home, tenant)
+    ids: dict[str, int] = {}
+    with tenant_session(world.engine, tenant) as session:
+        for key, data, name, code, reason, stored in [
+            (
+                "invalid",
+                FORM + tenant.encode(),
+                f"<b>{tenant}</b>-antrag.json",
+                "invalid_fields",
+                "Das Formular ist unvollständig.",
+                True,
+            ),
+            (
+                "hostile",
+                b"%PDF-1.7 " + tenant.encode(),
+                f"{tenant}-bombe.pdf",
+                "parse_timeout",
+                "Das Lesen der Datei (PDF) dauerte zu lange.",
+                True,
+            ),
+            (
+                "large",
+                b"x" + tenant.encode(),
+                f"{tenant}-riesig.pdf",
+                "parse_too_large",
+                "Die Datei ist größer als 50 MB.",
+                False,
+            ),
+        ]:
+            sha = storage.store_bytes(data).sha256 if stored else hashlib.sha256(data).hexdigest()
+            doc = Document(
+                sha256=sha,
+                size=len(data),
+                source_name=name,
+                kind="json",
+                status=DocumentStatus.QUARANTINED,
+            )
+            session.add(doc)
+            session.flush()
+            details = (
+                [{"field": "name", "message": "Pflichtfeld fehlt"}] if key == "invalid" else []
+            )
+            entry = QuarantineEntry(
+                document_id=doc.id, reason_code=code, reason=reason, details=details
+            )
+            session.add(entry)
+            session.flush()
+            ids[key] = entry.id
+        session.commit()
+    return ids
+
+
+def test_the_clerk_sees_the_own_quarantine_with_reasons(web_world: WebWorld) -> None:
+    own = seed(web_world, "musterstadt")
+    seed(web_world, "nebenan")
+    anna = web_world.login("anna")
+    page = anna.get("/quarantaene")
+    assert page.status_code == 200
+    assert "3 Dokumente in Quarantäne" in page.text
+    assert "&lt;b&gt;musterstadt&lt;/b&gt;-antrag.json" in page.text  # escaped, not markup
+    assert "Das Formular ist unvollständig." in page.text and "Pflichtfeld fehlt" in page.text
+    assert "nebenan" not in page.text
+    assert f'href="/quarantaene/{own["invalid"]}/original"' in page.text
+    assert f"/quarantaene/{own['hostile']}/original" not in page.text
+    assert "möglicherweise schädlich" in page.text and "nicht gespeichert" in page.text
+    assert 'href="/quarantaene" aria-current="page"' in page.text  # in the navigation
+    paula = web_world.login("paula")  # a reviewer may look too
+    assert paula.get("/quarantaene").status_code == 200
+
+
+def test_an_original_is_a_download_audited_and_only_the_own(web_world: WebWorld) -> None:
+    own = seed(web_world, "musterstadt")
+    foreign = seed(web_world, "nebenan")
+    anna = web_world.login("anna")
+    download = anna.get(f"/quarantaene/{own['invalid']}/original")
+    assert download.status_code == 200
+    assert download.content == FORM + b"musterstadt"
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert "antrag.json" in download.headers["content-disposition"]
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert download.headers["cache-control"] == "no-store"
+    for withheld in (own["hostile"], own["large"], *foreign.values(), 999_999):
+        assert anna.get(f"/quarantaene/{withheld}/original").status_code == 404
+    with tenant_session(web_world.engine, "musterstadt") as session:
+        [event] = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "document_downloaded")
+        ).all()
+        assert (event.actor, event.details["document"]) == ("user:anna", "original")
+        doc = session.scalars(select(Document).where(Document.source_name.endswith("antrag.json")))
+        assert event.document_sha256 == doc.one().sha256
+
+
+def test_without_login_the_page_leads_to_the_login(web_world: WebWorld) -> None:
+    response = web_world.client().get("/quarantaene")
+    assert response.status_code == 303 and response.headers["location"].startswith("/anmelden")
