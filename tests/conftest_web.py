@@ -28,6 +28,7 @@ from app.web.accounts import save_user
 from app.web.server import create_app
 from app.web.settings import WebSettings
 from connectors.database import tenant_session
+from connectors.storage import TenantStorage
 from models.db import Case, Classification, Document, ReviewItem, Tenant
 
 TENANTS = {"musterstadt": "Stadt Musterstadt", "nebenan": "Gemeinde Nebenan"}
@@ -128,6 +129,11 @@ def create_deployment(api_url: str, flow_name: str, tenant: str) -> str:
     return deployment_id
 
 
+def review_letter(tenant: str) -> bytes:
+    """The stored document of `seed_tenant`'s review item."""
+    return f"Brief an {TENANTS[tenant]}".encode()
+
+
 def seed_tenant(world: WebWorld, tenant: str, n: int = 3) -> dict[str, list[int]]:
     """Cases with acknowledgements and one open review item per tenant."""
     out = world.home / "tenants" / tenant / "outputs" / "eingangsbestaetigungen"
@@ -152,9 +158,9 @@ def seed_tenant(world: WebWorld, tenant: str, n: int = 3) -> dict[str, list[int]
             s.add(case)
             s.flush()
             ids["cases"].append(case.id)
-        doc = Document(
-            sha256=f"{tenant[:2]}r".ljust(64, "0"), size=5, source_name="brief.txt", kind="json"
-        )
+        letter = review_letter(tenant)
+        stored = TenantStorage(world.home, tenant).store_bytes(letter)
+        doc = Document(sha256=stored.sha256, size=len(letter), source_name="brief.txt", kind="json")
         s.add(doc)
         s.flush()
         s.add(

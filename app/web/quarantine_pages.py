@@ -26,18 +26,10 @@ from app.web.common import (
     page_number,
     render,
 )
+from app.web.originals import MEDIA_TYPE, is_stored, take_original
 from connectors.database import tenant_session
-from connectors.dropfolder.placing import safe_name
 from connectors.storage import TenantStorage
 from models.accounts import ROLE_CLERK, ROLE_REVIEWER
-from tasks import audit
-
-
-def _stored(storage: TenantStorage, sha256: str) -> bool:
-    try:
-        return storage.path_for(sha256).is_file()
-    except ValueError:  # not a hash: nothing of it can be in the store
-        return False
 
 
 def _rows(web: WebContext, tenant: str, page: int) -> dict[str, Any]:
@@ -55,7 +47,7 @@ def _rows(web: WebContext, tenant: str, page: int) -> dict[str, Any]:
             "reason": entry.reason,
             "fields": entry.details,
             "withheld": entry.reason_code in queries.WITHHELD,
-            "stored": _stored(storage, doc.sha256),
+            "stored": is_stored(storage, doc.sha256),
         }
         for entry, doc in found
     ]
@@ -77,20 +69,7 @@ def _original(web: WebContext, tenant: str, entry_id: int, actor: str) -> tuple[
         if found is None or found[0].reason_code in queries.WITHHELD:
             return None
         entry, doc = found
-        storage = TenantStorage(web.home, tenant)
-        if not _stored(storage, doc.sha256):
-            return None
-        path = storage.path_for(doc.sha256)
-        audit.record(
-            session,
-            "document_downloaded",
-            actor=actor,
-            sha256=doc.sha256,
-            document="original",
-            reason_code=entry.reason_code,
-        )
-        session.commit()
-        return path, safe_name(doc.source_name or f"original-{doc.sha256[:12]}")
+        return take_original(session, web.home, doc, actor, reason_code=entry.reason_code)
 
 
 async def download_original(request: Request) -> Response:
@@ -100,5 +79,4 @@ async def download_original(request: Request) -> Response:
     found = await in_thread(
         _original, web, identity.tenant, request.path_params["entry_id"], identity.actor
     )
-    # Never shown in the browser: a citizen's file is no page of ours (nosniff is global).
-    return download(found, "application/octet-stream")
+    return download(found, MEDIA_TYPE)

@@ -108,6 +108,14 @@ def open_reviews(
     return items, total
 
 
+def reviewed_document(session: TenantSession, review_id: int) -> Document | None:
+    """The document of a classification review item of this tenant (open or decided)."""
+    item = session.get(ReviewItem, review_id)
+    if item is None or item.kind != "classification":
+        return None
+    return session.get(Document, item.subject_id)
+
+
 def open_review_options(session: TenantSession, review_id: int) -> list[str] | None:
     """The options of an open review item of this tenant; None when there is none."""
     item = session.get(ReviewItem, review_id)

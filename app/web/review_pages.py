@@ -10,6 +10,7 @@ run with `AgendaApproval`. Either way the audit trail names the user.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +25,7 @@ from app.web.common import (
     check_csrf,
     ctx,
     current_user,
+    download,
     first,
     in_thread,
     page_number,
@@ -32,8 +34,10 @@ from app.web.common import (
     redirect,
     render,
 )
+from app.web.originals import MEDIA_TYPE, is_stored, take_original
 from app.web.prefect_gateway import NotFoundError, PrefectRejectedError, PrefectUnavailableError
 from connectors.database import tenant_session
+from connectors.storage import TenantStorage
 from models.accounts import ROLE_REVIEWER
 from tasks.classification.review import ReviewError, decide
 
@@ -45,6 +49,9 @@ def _queue(web: WebContext, tenant: str, page: int) -> dict[str, Any]:
     size = web.settings.page_size
     with tenant_session(web.engine, tenant) as session:
         items, total = queries.open_reviews(session, offset=(page - 1) * size, limit=size)
+    storage = TenantStorage(web.home, tenant)
+    for item in items:
+        item["stored"] = is_stored(storage, item["sha256"])
     try:
         agendas = web.gateway.paused_runs(tenant, [AGENDA_FLOW])
         prefect_problem = None
@@ -198,3 +205,20 @@ def _plain(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "Die Angaben zur Freigabe sind unvollständig oder zu lang."
     return str(exc)
+
+
+def _reviewed(web: WebContext, tenant: str, review_id: int, actor: str) -> tuple[Path, str] | None:
+    with tenant_session(web.engine, tenant) as session:
+        doc = queries.reviewed_document(session, review_id)
+        if doc is None:
+            return None
+        return take_original(session, web.home, doc, actor, review_id=review_id)
+
+
+async def download_reviewed(request: Request) -> Response:
+    """GET /pruefen/{review_id}/original: the document to decide on, as a download."""
+    web = ctx(request)
+    identity = await current_user(request, ROLE_REVIEWER)
+    review_id = request.path_params["review_id"]
+    found = await in_thread(_reviewed, web, identity.tenant, review_id, identity.actor)
+    return download(found, MEDIA_TYPE)

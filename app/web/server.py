@@ -112,6 +112,7 @@ ROUTES = [
     Route("/quarantaene/{entry_id:int}/original", quarantine_pages.download_original),
     Route("/pruefen", review_pages.review_queue),
     Route("/pruefen/{review_id:int}", review_pages.review_decide, methods=["POST"]),
+    Route("/pruefen/{review_id:int}/original", review_pages.download_reviewed),
     Route("/pruefen/tagesordnung/{flow_run_id}", review_pages.agenda_decide, methods=["POST"]),
     Route("/benutzer", user_pages.user_list, methods=["GET"]),
     Route("/benutzer", user_pages.user_create, methods=["POST"]),

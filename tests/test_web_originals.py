@@ -1,8 +1,9 @@
-"""Quarantäne page: the clerk sees why a submission became no case, and gets its original.
+"""Originals for the clerk: the Quarantäne page and the document of a review item.
 
-Before, the reasons (written for the clerk) were only listed by the operator's command
-line. The page shows the tenant's own entries only; originals are downloads, never
-pages, and withheld where the reader was stopped at its limits.
+Before, the quarantine reasons (written for the clerk) were only listed by the
+operator's command line, and a reviewer had to decide a document's category without
+being able to open it. Only the tenant's own; originals are downloads, never pages, and
+withheld where the reader was stopped at its limits.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from sqlalchemy import select
 from connectors.database import tenant_session
 from connectors.storage import TenantStorage
 from models.db import AuditEvent, Document, DocumentStatus, QuarantineEntry
-from tests.conftest_web import WebWorld, web_world_fixture  # noqa: F401
+from tests.conftest_web import (  # noqa: F401
+    WebWorld,
+    review_letter,
+    seed_tenant,
+    web_world_fixture,
+)
 
 FORM = b'{"formular": "hundesteuer_anmeldung", "name": ""}'
 
@@ -117,3 +123,26 @@ def test_an_original_is_a_download_audited_and_only_the_own(web_world: WebWorld)
 def test_without_login_the_page_leads_to_the_login(web_world: WebWorld) -> None:
     response = web_world.client().get("/quarantaene")
     assert response.status_code == 303 and response.headers["location"].startswith("/anmelden")
+
+
+def test_the_reviewer_can_open_the_document_to_decide(web_world: WebWorld) -> None:
+    [own] = seed_tenant(web_world, "musterstadt")["reviews"]
+    [foreign] = seed_tenant(web_world, "nebenan")["reviews"]
+    paula = web_world.login("paula")
+    queue = paula.get("/pruefen")
+    assert f'href="/pruefen/{own}/original"' in queue.text
+    download = paula.get(f"/pruefen/{own}/original")
+    assert download.status_code == 200 and download.content == review_letter("musterstadt")
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert paula.get(f"/pruefen/{foreign}/original").status_code == 404
+    carl = web_world.login("carl")  # a clerk without the reviewer role has no queue
+    assert carl.get(f"/pruefen/{own}/original").status_code == 404
+    with tenant_session(web_world.engine, "musterstadt") as session:
+        [event] = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "document_downloaded")
+        ).all()
+        assert (event.actor, event.details) == (
+            "user:paula",
+            {"document": "original", "review_id": own},
+        )
