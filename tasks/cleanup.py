@@ -10,8 +10,9 @@
   nothing is lost, the originals stay in the tenant's store under their SHA-256.
 * A drop folder inside the project checkout (the demo's shipped sample inbox) is left
   as it is, so the demo still shows its samples after a night.
-* **Leftovers**: temporary files of interrupted writes in the tenant's `tmp/` older than
-  six hours (a running write is younger) are deleted.
+* **Leftovers**: temporary files of interrupted writes in the tenant's `tmp/`, and
+  copies an interrupted `quarantine retry` staged in a drop folder, older than six hours
+  (a running write is younger) are deleted.
 
 Idempotent: a second run finds nothing left to move or delete.
 """
@@ -37,6 +38,7 @@ from connectors.dropfolder import (
     move_within,
     open_inside,
     open_parts,
+    placing,
     scan,
     sha256_of,
     unlink_within,
@@ -286,6 +288,10 @@ def clean_up(
             continue
         archive_decided(settings, tenant, source.path, today, summary, storage)
         expire_archive(source.path, today, archive_days, summary)
+        try:  # copies a `quarantine retry` staged but never placed
+            summary.tmp_removed += placing.remove_stale(source.path, TMP_MAX_AGE_S, time.time())
+        except OSError as exc:
+            log.warning("Eingangsordner nicht aufgeräumt: %s", type(exc).__name__)
     remove_leftovers(storage, time.time(), summary)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary

@@ -13,10 +13,11 @@ decides it like any new file; the request is audited. Reasons of the document it
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from connectors.dropfolder import placing
 from connectors.storage import TenantStorage
@@ -24,7 +25,7 @@ from models.db import Document, DocumentStatus, QuarantineEntry
 from models.tenant import Tenant
 from models.tenant_scope import TenantSession
 from tasks import audit
-from tasks.decision_failure import MAX_NESTING
+from tasks import requeue_rows as rows
 
 RETRYABLE = frozenset({"internal_error", "parse_timeout", "parse_memory", "parse_crashed"})
 MIN_PREFIX = 8
@@ -75,7 +76,7 @@ def find_document(session: TenantSession, sha_prefix: str) -> Document:
 
 
 def _check(session: TenantSession, doc: Document) -> QuarantineEntry | None:
-    """The quarantine entry to lift (None: already waiting again); refuses the rest."""
+    """The quarantine entry to lift (None: a retry whose copy was never placed)."""
     short = doc.sha256[:12]
     if doc.parent_id is not None:
         parent = session.get_one(Document, doc.parent_id)
@@ -84,7 +85,12 @@ def _check(session: TenantSession, doc: Document) -> QuarantineEntry | None:
             "verarbeiten lassen"
         )
     if doc.status == DocumentStatus.RECEIVED:
-        return None  # waiting already (e.g. a retry whose copy failed): place it again
+        last = rows.last_action(session, doc.sha256)
+        if last == "requeued":  # lifted, but the copy was never placed (a crash)
+            return None
+        if last == "requeue_placed":
+            raise RequeueError(f"{short} liegt schon wieder im Eingang und wartet auf den Lauf")
+        raise RequeueError(f"{short} wartet auf den nächsten Eingangslauf (nicht in Quarantäne)")
     entry = session.scalar(select(QuarantineEntry).where(QuarantineEntry.document_id == doc.id))
     if doc.status != DocumentStatus.QUARANTINED or entry is None:
         raise RequeueError(f"{short} ist nicht in Quarantäne (Status {doc.status})")
@@ -96,22 +102,34 @@ def _check(session: TenantSession, doc: Document) -> QuarantineEntry | None:
     return entry
 
 
-def _reopen_parts(session: TenantSession, doc: Document) -> int:
-    """Parts set aside with their parked e-mail wait again, to be decided with it."""
-    count, parents = 0, [doc.id]
-    for _ in range(MAX_NESTING):
-        parts = session.scalars(
-            select(Document).where(
-                Document.parent_id.in_(parents), Document.status == DocumentStatus.ATTACHMENT
-            )
-        ).all()
-        for part in parts:
-            part.status, part.decided_at = DocumentStatus.RECEIVED, None
-        count += len(parts)
-        parents = [part.id for part in parts]
-        if not parents:
-            break
-    return count
+def _lift(
+    session: TenantSession, doc: Document, entry: QuarantineEntry | None, actor: str
+) -> rows.Parked | None:
+    """Lift the entry and record the request (committed); None on the crash path."""
+    try:
+        parked = rows.lift(session, doc, entry) if entry is not None else None
+    except rows.ChangedMeanwhileError:
+        session.rollback()
+        raise RequeueError(f"{doc.sha256[:12]} wurde gerade anderweitig geändert") from None
+    audit.record(
+        session,
+        "requeued",
+        actor=actor,
+        sha256=doc.sha256,
+        reason_code=parked.reason_code if parked else None,
+        parts=len(parked.parts) if parked else 0,
+    )
+    session.commit()
+    return parked
+
+
+def _put_back(
+    session: TenantSession, doc: Document, parked: rows.Parked | None, actor: str
+) -> None:
+    """The copy could not be placed: back into quarantine as it was, audited."""
+    restored = parked is not None and rows.restore(session, parked)
+    audit.record(session, "requeue_failed", actor=actor, sha256=doc.sha256, restored=restored)
+    session.commit()
 
 
 def requeue(
@@ -126,7 +144,8 @@ def requeue(
 
     Raises:
         RequeueError: not found, ambiguous, a part of an e-mail, not parked for a
-            reason a new try can mend, or its original is missing from the store.
+            reason a new try can mend, its original is missing from the store, changed
+            meanwhile, or its copy could not be placed (then it stays in quarantine).
         OSError: the drop folder cannot be written (nothing was changed).
 
     """
@@ -138,29 +157,30 @@ def requeue(
     with original.open("rb") as source:
         staged = placing.stage(drop_folder, source)
     try:
-        reason_code = entry.reason_code if entry is not None else None
-        if entry is not None:
-            session.execute(delete(QuarantineEntry).where(QuarantineEntry.id == entry.id))
-        doc.status, doc.decided_at, doc.form_type = DocumentStatus.RECEIVED, None, None
-        doc.failed_attempts, doc.first_failed_at = 0, None
-        parts = _reopen_parts(session, doc)
-        audit.record(
-            session,
-            "requeued",
-            actor=actor,
-            sha256=doc.sha256,
-            reason_code=reason_code,
-            parts=parts,
-        )
-        session.commit()
+        parked = _lift(session, doc, entry, actor)
     except BaseException:
         session.rollback()
         placing.discard(drop_folder, staged)
         raise
-    storage.quarantine_note(doc.sha256).unlink(missing_ok=True)
+    wanted = doc.source_name or doc.sha256[:12]
     try:
-        name = placing.publish(drop_folder, staged, doc.source_name or doc.sha256[:12])
-    except OSError:  # it waits without a file: the same command places it again
+        name = placing.publish(drop_folder, staged, wanted, fallback=_fallback(doc))
+    except OSError as exc:
         placing.discard(drop_folder, staged)
-        raise
-    return Requeued(doc.sha256, name, reason_code, parts)
+        _put_back(session, doc, parked, actor)
+        raise RequeueError(
+            f"{doc.sha256[:12]}: die Kopie konnte nicht in den Eingangsordner gelegt werden "
+            f"({type(exc).__name__}); es bleibt in Quarantäne"
+        ) from exc
+    audit.record(session, "requeue_placed", actor=actor, sha256=doc.sha256, drop_name=name)
+    session.commit()
+    with contextlib.suppress(OSError):  # the clerk's note of the lifted reason
+        storage.quarantine_note(doc.sha256).unlink(missing_ok=True)
+    parts = len(parked.parts) if parked else 0
+    return Requeued(doc.sha256, name, parked.reason_code if parked else None, parts)
+
+
+def _fallback(doc: Document) -> str:
+    """A name any share takes: the hash's start and the original's suffix."""
+    suffix = Path(placing.safe_name(doc.source_name or "")).suffix
+    return f"{doc.sha256[:12]}{suffix}"

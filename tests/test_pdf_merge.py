@@ -109,3 +109,11 @@ def test_a_write_beyond_its_time_is_a_clear_error_not_a_lost_paper(tmp_path: Pat
         merge_folder(plan, tmp_path / "out.pdf", limits)
     assert not (tmp_path / "out.pdf").exists()
     assert [p.name for p in tmp_path.iterdir()] == []  # the partial file went with its folder
+
+
+def test_a_folder_beyond_its_overall_time_is_a_clear_error(tmp_path: Path) -> None:
+    """Each retry starts over: without a bound for all runs, N documents cost N runs."""
+    plan = _plan(*(Document(label=f"Anlage {n}", path=str(GEOTOPO)) for n in range(6)))
+    with pytest.raises(MergeError, match=r"länger als 0\.5 Sekunden"):
+        merge_folder(plan, tmp_path / "out.pdf", MergeLimits(folder_timeout_s=0.5))
+    assert list(tmp_path.iterdir()) == []

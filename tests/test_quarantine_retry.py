@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from app.cli import app
 from connectors.storage import TenantStorage
 from models.db import AuditEvent, Case, Document, DocumentStatus, QuarantineEntry
+from tasks import requeue as requeue_module
 from tasks.intake_context import Outcome
 from tasks.requeue import RequeueError, requeue
 from tests.conftest import SAMPLE_INBOX
@@ -186,14 +187,64 @@ def test_a_missing_drop_folder_changes_nothing(drop: Path) -> None:
     assert events("requeued") == []
 
 
-def test_a_document_waiting_without_its_file_is_placed_again(drop: Path) -> None:
-    """A copy lost after the database agreed (a share gone at the wrong moment) is not stuck."""
+def test_a_crash_before_the_copy_was_placed_is_mended_by_the_same_command(drop: Path) -> None:
+    """Lifted and audited, then the process died before naming the copy: not stuck."""
     doc = park(drop, "eingang-0002.json", VALID_FORM)
-    retry(doc.sha256[:12], "--json")
-    (drop / "eingang-0002.json").unlink()
+    with intake_context(BrokenTemplate(0)) as ctx, ctx.session() as session:
+        found = requeue_module.find_document(session, doc.sha256)
+        entry = requeue_module._check(session, found)
+        requeue_module._lift(session, found, entry, "cli:operator")  # the crash point
+    [waiting] = documents(BrokenTemplate(0))
+    assert waiting.status == DocumentStatus.RECEIVED and list(drop.iterdir()) == []
     answer = retry(doc.sha256[:12], "--json")
     assert (answer["drop_name"], answer["reason_code"]) == ("eingang-0002.json", None)
     [result] = run_once(BrokenTemplate(failures=0), drop)
     assert result.outcome is Outcome.ACCEPTED
-    assert documents(BrokenTemplate(0))[0].status == DocumentStatus.ACCEPTED
     assert retry(doc.sha256[:12], "--json", code=2)["error"].endswith("(Status accepted)")
+
+
+def test_a_second_request_while_the_copy_waits_is_refused(drop: Path) -> None:
+    doc = park(drop, "eingang-0002.json", VALID_FORM)
+    retry(doc.sha256[:12], "--json")
+    error = retry(doc.sha256[:12], "--json", code=2)["error"]
+    assert "liegt schon wieder im Eingang" in error
+    assert sorted(p.name for p in drop.iterdir()) == ["eingang-0002.json"]  # one copy only
+    assert [e.action for e in events("requeue_placed")] == ["requeue_placed"]
+
+
+def test_a_document_waiting_as_usual_is_refused_and_keeps_its_count(
+    drop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not parked: a retry would reset the failure count that decides when to give up."""
+    monkeypatch.setenv("AMTSFLOW_INTAKE_MAX_ATTEMPTS", "3")
+    (drop / "eingang-0002.json").write_bytes(VALID_FORM)
+    run_once(BrokenTemplate(failures=100), drop)
+    [doc] = documents(BrokenTemplate(0))
+    assert (doc.status, doc.failed_attempts) == (DocumentStatus.RECEIVED, 1)
+    error = retry(doc.sha256[:12], "--json", code=2)["error"]
+    assert "wartet auf den nächsten Eingangslauf" in error
+    assert documents(BrokenTemplate(0))[0].failed_attempts == 1
+
+
+def test_a_copy_that_cannot_be_named_leaves_the_document_in_quarantine(
+    drop: Path, amtsflow_env: Path
+) -> None:
+    """Every name in use (a real failure after the database agreed): put back as it was."""
+    doc = park(drop, "eingang-0002.json", VALID_FORM)
+    with intake_context(BrokenTemplate(0)) as ctx, ctx.session() as session:
+        before = session.scalars(select(QuarantineEntry)).one()
+    taken = ["eingang-0002.json", *(f"eingang-0002 (erneut {n}).json" for n in range(2, 100))]
+    for name in [*taken, f"{doc.sha256[:12]}.json"]:
+        (drop / name).write_bytes(b"belegt")
+    error = retry(doc.sha256[:12], "--json", code=2)["error"]
+    assert "bleibt in Quarantäne" in error and "FileExistsError" in error
+    assert not any(p.name.startswith(".amtsflow-") for p in drop.iterdir())  # no staged copy
+    [still] = documents(BrokenTemplate(0))
+    assert (still.status, still.failed_attempts) == (DocumentStatus.QUARANTINED, 1)
+    with intake_context(BrokenTemplate(0)) as ctx, ctx.session() as session:
+        after = session.scalars(select(QuarantineEntry)).one()
+        assert (after.reason_code, after.reason) == (before.reason_code, before.reason)
+    assert TenantStorage(amtsflow_env, "musterstadt").quarantine_note(doc.sha256).exists()
+    assert [e.details for e in events("requeue_failed")] == [{"restored": True}]
+    (drop / "eingang-0002.json").unlink()  # room again: the same command now succeeds
+    assert retry(doc.sha256[:12], "--json")["drop_name"] == "eingang-0002.json"

@@ -146,3 +146,53 @@ def test_the_reviewer_can_open_the_document_to_decide(web_world: WebWorld) -> No
             "user:paula",
             {"document": "original", "review_id": own},
         )
+
+
+def test_an_email_holding_a_hostile_part_is_not_offered(web_world: WebWorld) -> None:
+    """Its own reason names an invalid form; an attachment inside it timed out the reader."""
+    storage = TenantStorage(web_world.home, "musterstadt")
+    with tenant_session(web_world.engine, "musterstadt") as session:
+        email = Document(
+            sha256=storage.store_bytes(b"From: x\n\nmail").sha256,
+            size=13,
+            source_name="post.eml",
+            kind="eml",
+            status=DocumentStatus.QUARANTINED,
+        )
+        session.add(email)
+        session.flush()
+        part = Document(
+            sha256=storage.store_bytes(b"%PDF-1.7 bombe").sha256,
+            size=14,
+            source_name="anhang.pdf",
+            kind="pdf",
+            parent_id=email.id,
+            status=DocumentStatus.QUARANTINED,
+        )
+        session.add(part)
+        session.flush()
+        entries = [
+            QuarantineEntry(document_id=email.id, reason_code="invalid_fields", reason="E-Mail"),
+            QuarantineEntry(document_id=part.id, reason_code="parse_timeout", reason="Anhang"),
+        ]
+        session.add_all(entries)
+        session.commit()
+        ids = [e.id for e in entries]
+    anna = web_world.login("anna")
+    page = anna.get("/quarantaene")
+    assert page.text.count("möglicherweise schädlich") == 2
+    for entry_id in ids:
+        assert f"/quarantaene/{entry_id}/original" not in page.text
+        assert anna.get(f"/quarantaene/{entry_id}/original").status_code == 404
+
+
+def test_a_head_request_is_no_audited_download(web_world: WebWorld) -> None:
+    own = seed(web_world, "musterstadt")
+    [review] = seed_tenant(web_world, "musterstadt")["reviews"]
+    anna = web_world.login("anna")
+    for path in (f"/quarantaene/{own['invalid']}/original", f"/pruefen/{review}/original"):
+        response = anna.head(path)
+        assert response.status_code == 405 and response.headers["allow"] == "GET"
+    with tenant_session(web_world.engine, "musterstadt") as session:
+        downloads = select(AuditEvent).where(AuditEvent.action == "document_downloaded")
+        assert session.scalars(downloads).all() == []

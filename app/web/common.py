@@ -181,3 +181,9 @@ def download(found: tuple[Path, str] | None, media_type: str) -> FileResponse:
     response = FileResponse(path, media_type=media_type, filename=filename)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def refuse_head(request: Request) -> None:
+    """Downloads answer GET only: a HEAD request would be audited as a download."""
+    if request.method == "HEAD":
+        raise HTTPException(405, headers={"Allow": "GET"})

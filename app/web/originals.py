@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from app.web import queries
 from connectors.dropfolder.placing import safe_name
 from connectors.storage import TenantStorage
 from models.db import Document
@@ -31,9 +32,13 @@ def is_stored(storage: TenantStorage, sha256: str) -> bool:
 def take_original(
     session: TenantSession, home: Path, doc: Document, actor: str, **details: Any
 ) -> tuple[Path, str] | None:
-    """The document's stored original and a file name for it, audited; None if not stored."""
+    """The document's stored original and a file name for it, audited.
+
+    None when it is not stored, or when it or a part inside it was stopped at the
+    reader's limits (`queries.withheld`): such a file is not handed to a workplace.
+    """
     storage = TenantStorage(home, session.tenant_id)
-    if not is_stored(storage, doc.sha256):
+    if queries.withheld(session, doc.id) or not is_stored(storage, doc.sha256):
         return None
     audit.record(
         session,

@@ -24,6 +24,7 @@ from app.web.common import (
     download,
     in_thread,
     page_number,
+    refuse_head,
     render,
 )
 from app.web.originals import MEDIA_TYPE, is_stored, take_original
@@ -37,6 +38,7 @@ def _rows(web: WebContext, tenant: str, page: int) -> dict[str, Any]:
     storage = TenantStorage(web.home, tenant)
     with tenant_session(web.engine, tenant) as session:
         found, total = queries.quarantine_page(session, offset=(page - 1) * size, limit=size)
+        held = {doc.id for _, doc in found if queries.withheld(session, doc.id)}
     rows = [
         {
             "id": entry.id,
@@ -46,7 +48,7 @@ def _rows(web: WebContext, tenant: str, page: int) -> dict[str, Any]:
             "part": doc.parent_id is not None,
             "reason": entry.reason,
             "fields": entry.details,
-            "withheld": entry.reason_code in queries.WITHHELD,
+            "withheld": doc.id in held,
             "stored": is_stored(storage, doc.sha256),
         }
         for entry, doc in found
@@ -66,7 +68,7 @@ async def quarantine_list(request: Request) -> Response:
 def _original(web: WebContext, tenant: str, entry_id: int, actor: str) -> tuple[Path, str] | None:
     with tenant_session(web.engine, tenant) as session:
         found = queries.quarantined(session, entry_id)
-        if found is None or found[0].reason_code in queries.WITHHELD:
+        if found is None:
             return None
         entry, doc = found
         return take_original(session, web.home, doc, actor, reason_code=entry.reason_code)
@@ -74,6 +76,7 @@ def _original(web: WebContext, tenant: str, entry_id: int, actor: str) -> tuple[
 
 async def download_original(request: Request) -> Response:
     """GET /quarantaene/{entry_id}/original: the stored original, as a download only."""
+    refuse_head(request)
     web = ctx(request)
     identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
     found = await in_thread(

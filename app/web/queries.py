@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from models.db import Case, Document, QuarantineEntry, ReviewItem
 from models.tenant_scope import TenantSession
+from tasks.decision_failure import MAX_NESTING
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -94,6 +95,7 @@ def open_reviews(
     items = [
         {
             "id": item.id,
+            "document_id": item.subject_id,
             "sha256": sha,
             "source_name": name,
             "document_kind": kind,
@@ -127,6 +129,24 @@ def open_review_options(session: TenantSession, review_id: int) -> list[str] | N
 #: Reasons whose original a clerk must not open at the workplace: the reader was stopped
 #: at its limits, a mark of files built to hang or exhaust a program (the reason says so).
 WITHHELD = frozenset({"parse_timeout", "parse_memory", "parse_crashed"})
+
+
+def withheld(session: TenantSession, document_id: int) -> bool:
+    """Whether the document, or a part inside it (an e-mail's), was stopped at the limits.
+
+    An e-mail's own reason names its first fault only: a hostile attachment beside an
+    invalid form would otherwise ride along in the `.eml`.
+    """
+    ids, level = [document_id], [document_id]
+    for _ in range(MAX_NESTING):
+        level = list(session.scalars(select(Document.id).where(Document.parent_id.in_(level))))
+        if not level:
+            break
+        ids += level
+    stmt = select(func.count(QuarantineEntry.id)).where(
+        QuarantineEntry.document_id.in_(ids), QuarantineEntry.reason_code.in_(WITHHELD)
+    )
+    return bool(session.scalar(stmt))
 
 
 def quarantine_page(

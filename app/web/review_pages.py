@@ -32,6 +32,7 @@ from app.web.common import (
     read_form,
     record_event,
     redirect,
+    refuse_head,
     render,
 )
 from app.web.originals import MEDIA_TYPE, is_stored, take_original
@@ -49,9 +50,10 @@ def _queue(web: WebContext, tenant: str, page: int) -> dict[str, Any]:
     size = web.settings.page_size
     with tenant_session(web.engine, tenant) as session:
         items, total = queries.open_reviews(session, offset=(page - 1) * size, limit=size)
-    storage = TenantStorage(web.home, tenant)
-    for item in items:
-        item["stored"] = is_stored(storage, item["sha256"])
+        storage = TenantStorage(web.home, tenant)
+        for item in items:
+            offered = not queries.withheld(session, item["document_id"])
+            item["stored"] = offered and is_stored(storage, item["sha256"])
     try:
         agendas = web.gateway.paused_runs(tenant, [AGENDA_FLOW])
         prefect_problem = None
@@ -217,6 +219,7 @@ def _reviewed(web: WebContext, tenant: str, review_id: int, actor: str) -> tuple
 
 async def download_reviewed(request: Request) -> Response:
     """GET /pruefen/{review_id}/original: the document to decide on, as a download."""
+    refuse_head(request)
     web = ctx(request)
     identity = await current_user(request, ROLE_REVIEWER)
     review_id = request.path_params["review_id"]

@@ -22,6 +22,7 @@ from app.web.common import (
     in_thread,
     page_number,
     record_event,
+    refuse_head,
     render,
 )
 from app.web.markdown_view import blocks
@@ -151,6 +152,7 @@ def _logged_output(
 
 async def download_agenda_output(request: Request) -> Response:
     """GET /laeufe/{run_id}/ausgaben/{part}/{name}: one output of an approved agenda."""
+    refuse_head(request)
     web = ctx(request)
     identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
     try:  # ownership first, as on the run page
@@ -200,6 +202,7 @@ def _acknowledgement(web: Any, tenant: str, case_id: int, actor: str) -> tuple[P
 
 async def download_acknowledgement(request: Request) -> Response:
     """GET /vorgaenge/{case_id}/bestaetigung: the case's acknowledgement (DOCX)."""
+    refuse_head(request)
     web = ctx(request)
     identity = await current_user(request, ROLE_CLERK, ROLE_REVIEWER)
     found = await in_thread(

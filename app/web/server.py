@@ -56,13 +56,16 @@ async def health(request: Request) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     code = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) and code != 404 else None
-    return render(
+    response = render(
         request,
         "error.html",
         status_code=code,
         title=TITLES.get(code, "Fehler"),
         detail=detail if detail and detail != TITLES.get(code) else None,
     )
+    if isinstance(exc, HTTPException) and exc.headers:  # e.g. `Allow` of a 405
+        response.headers.update(exc.headers)
+    return response
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:

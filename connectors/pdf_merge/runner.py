@@ -44,6 +44,8 @@ class MergeLimits:
     startup_timeout_s: float = 60.0
     write_timeout_s: float = 600.0
     """Writing a folder of thousands of pages is one step: more than a document's time."""
+    folder_timeout_s: float = 3600.0
+    """All runs of one folder together: each retry starts over, N documents cost N runs."""
 
 
 @dataclass
@@ -63,8 +65,10 @@ def _environment() -> dict[str, str]:
     return {**kept, "PYTHONPATH": path}
 
 
-def _run_once(plan_file: Path, out: Path, limits: MergeLimits) -> tuple[list[str], bool]:
-    """One merge run; returns its progress lines and whether it finished."""
+def _run_once(
+    plan_file: Path, out: Path, limits: MergeLimits, until: float
+) -> tuple[list[str], bool]:
+    """One merge run (killed at `until` at the latest); its progress lines, and if it finished."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -99,7 +103,7 @@ def _run_once(plan_file: Path, out: Path, limits: MergeLimits) -> tuple[list[str
     try:
         while True:
             try:
-                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                line = lines.get(timeout=max(0.0, min(deadline, until) - time.monotonic()))
             except queue.Empty:
                 process.kill()
                 break
@@ -144,14 +148,20 @@ def merge_folder(plan: FolderPlan, out: Path, limits: MergeLimits | None = None)
     killed: list[tuple[int, int]] = []
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".merge-") as work:
         plan_file, partial = Path(work) / "plan.json", Path(work) / "out.pdf"
+        until = time.monotonic() + limits.folder_timeout_s
         for run in range(1, documents + 2):
             plan_file.write_text(plan.model_dump_json(), encoding="utf-8")
-            lines, finished = _run_once(plan_file, partial, limits)
+            lines, finished = _run_once(plan_file, partial, limits, until)
             if finished:
                 result = json.loads(lines[-1].removeprefix("done "))
                 partial.replace(out)
                 placeholders = [(int(s), int(d), str(r)) for s, d, r in result["placeholders"]]
                 return MergeResult(int(result["pages"]), documents, placeholders, run)
+            if time.monotonic() >= until:
+                raise MergeError(
+                    "Sitzungsmappe: die Zusammenführung dauerte länger als "
+                    f"{limits.folder_timeout_s:g} Sekunden"
+                )
             if lines and lines[-1] == "write":
                 raise MergeError(
                     "Sitzungsmappe: das Schreiben der Mappe überschritt die Grenzen der "
