@@ -113,13 +113,17 @@ def cases_list(
 def quarantine_list(tenant: TenantOpt, limit: int = 1000, as_json: JsonOpt = False) -> None:
     """Dokumente in Quarantäne mit Grund auflisten."""
     from connectors.database.queries import list_quarantine
+    from tasks.reasons import RETRYABLE
 
     with _session(tenant, as_json) as session:
         rows = list_quarantine(session, limit=limit)
     lines = []
     for r in rows:
-        lines.append(f"{r['sha256'][:12]}  {r['source_name'] or '-'}\n    {r['reason']}")
+        sha = r["sha256"][:12]
+        lines.append(f"{sha}  {r['source_name'] or '-'}  [{r['reason_code']}]\n    {r['reason']}")
         lines += [f"      - {f['field']}: {f['message']}" for f in r["fields"]]
+        if r["reason_code"] in RETRYABLE:
+            lines.append(f"    nach Behebung: amtsflow quarantine retry --tenant {tenant} {sha}")
     _emit(rows, as_json, "\n".join(lines) or "Quarantäne ist leer.")
 
 

@@ -26,8 +26,8 @@ from models.tenant import Tenant
 from models.tenant_scope import TenantSession
 from tasks import audit
 from tasks import requeue_rows as rows
+from tasks.reasons import RETRYABLE
 
-RETRYABLE = frozenset({"internal_error", "parse_timeout", "parse_memory", "parse_crashed"})
 MIN_PREFIX = 8
 
 

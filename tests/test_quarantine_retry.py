@@ -248,3 +248,14 @@ def test_a_copy_that_cannot_be_named_leaves_the_document_in_quarantine(
     assert [e.details for e in events("requeue_failed")] == [{"restored": True}]
     (drop / "eingang-0002.json").unlink()  # room again: the same command now succeeds
     assert retry(doc.sha256[:12], "--json")["drop_name"] == "eingang-0002.json"
+
+
+def test_the_quarantine_list_names_the_command_that_sends_it_again(drop: Path) -> None:
+    doc = park(drop, "eingang-0002.json", VALID_FORM)
+    listed = CliRunner().invoke(app, ["quarantine", "list", "--tenant", "musterstadt"])
+    assert listed.exit_code == 0 and "[internal_error]" in listed.stdout
+    [hint] = [line for line in listed.stdout.splitlines() if "nach Behebung:" in line]
+    command = hint.split("amtsflow ", 1)[1].split()
+    assert command == ["quarantine", "retry", "--tenant", "musterstadt", doc.sha256[:12]]
+    assert CliRunner().invoke(app, [*command, "--json"]).exit_code == 0  # as printed
+    assert (drop / "eingang-0002.json").read_bytes() == VALID_FORM
