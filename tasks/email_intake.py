@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.documents import DocumentKind, ParsedDocument
+from connectors.documents import DocumentKind, ParsedDocument, ParseFailure
 from models.db import Document, DocumentStatus, utcnow
 from tasks import audit, reasons
 from tasks.decision import (
@@ -44,6 +44,10 @@ MAX_FORWARD_DEPTH = 3
 #: the parser's limit of 50 holds per mail, and a mail of many tiny forwarded mails must
 #: not turn into thousands of documents. The rest stays inside the stored mails, noted.
 MAX_FORWARDED_PARTS = 100
+
+
+#: A reader stopped at the limits marks a file built to hang or exhaust a program.
+STOPPED_AT_LIMITS = frozenset({ParseFailure.TIMEOUT, ParseFailure.MEMORY, ParseFailure.CRASHED})
 
 
 @dataclass
@@ -167,6 +171,17 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
             dropped_parts=parsed.dropped_parts,
             unsearched_forwarded_attachments=unsearched,
         )
+        for part in parts:  # the clerk's pages must not hand out the e-mail holding it
+            stopped = part.parsed.failure if part.parsed is not None else None
+            if stopped in STOPPED_AT_LIMITS:
+                audit.record(
+                    session,
+                    "read_stopped",
+                    **common,
+                    sha256=email.sha256,
+                    part=part.reg.sha256[:12],
+                    failure=str(stopped),
+                )
         cases = []
         faults: list[_Fault] = []
         if body is not None:

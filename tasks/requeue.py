@@ -85,12 +85,7 @@ def _check(session: TenantSession, doc: Document) -> QuarantineEntry | None:
             "verarbeiten lassen"
         )
     if doc.status == DocumentStatus.RECEIVED:
-        last = rows.last_action(session, doc.sha256)
-        if last == "requeued":  # lifted, but the copy was never placed (a crash)
-            return None
-        if last == "requeue_placed":
-            raise RequeueError(f"{short} liegt schon wieder im Eingang und wartet auf den Lauf")
-        raise RequeueError(f"{short} wartet auf den nächsten Eingangslauf (nicht in Quarantäne)")
+        return None  # waiting, maybe without its file (lost, or a crash): placed again
     entry = session.scalar(select(QuarantineEntry).where(QuarantineEntry.document_id == doc.id))
     if doc.status != DocumentStatus.QUARANTINED or entry is None:
         raise RequeueError(f"{short} ist nicht in Quarantäne (Status {doc.status})")
@@ -125,11 +120,16 @@ def _lift(
 
 def _put_back(
     session: TenantSession, doc: Document, parked: rows.Parked | None, actor: str
-) -> None:
-    """The copy could not be placed: back into quarantine as it was, audited."""
+) -> bool:
+    """The copy could not be placed: back into quarantine as it was, audited.
+
+    Returns whether it is in quarantine again; if not, it waits without a file (it
+    was waiting so before, or intake took it meanwhile), which the command mends.
+    """
     restored = parked is not None and rows.restore(session, parked)
     audit.record(session, "requeue_failed", actor=actor, sha256=doc.sha256, restored=restored)
     session.commit()
+    return restored
 
 
 def requeue(
@@ -151,6 +151,8 @@ def requeue(
     """
     doc = find_document(session, sha_prefix)
     entry = _check(session, doc)
+    if entry is None and (waiting := placing.find_copy(drop_folder, doc.sha256, doc.size)):
+        raise RequeueError(f"{doc.sha256[:12]} wartet schon im Eingang als „{waiting}“")
     original = storage.path_for(doc.sha256)
     if not original.is_file():
         raise RequeueError(f"Das Original von {doc.sha256[:12]} fehlt im Dokumentenspeicher")
@@ -167,10 +169,11 @@ def requeue(
         name = placing.publish(drop_folder, staged, wanted, fallback=_fallback(doc))
     except OSError as exc:
         placing.discard(drop_folder, staged)
-        _put_back(session, doc, parked, actor)
+        restored = _put_back(session, doc, parked, actor)
+        then = "es bleibt in Quarantäne" if restored else "derselbe Befehl legt es erneut ab"
         raise RequeueError(
             f"{doc.sha256[:12]}: die Kopie konnte nicht in den Eingangsordner gelegt werden "
-            f"({type(exc).__name__}); es bleibt in Quarantäne"
+            f"({type(exc).__name__}); {then}"
         ) from exc
     audit.record(session, "requeue_placed", actor=actor, sha256=doc.sha256, drop_name=name)
     session.commit()

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from models.db import AuditEvent, Document, DocumentStatus, QuarantineEntry, utcnow
+from models.db import Document, DocumentStatus, QuarantineEntry, utcnow
 from models.tenant_scope import TenantSession
 from tasks.decision_failure import MAX_NESTING
 
@@ -36,17 +36,6 @@ class Parked:
     flow_run_id: str | None
     created_at: datetime
     parts: list[int] = field(default_factory=list)
-
-
-def last_action(session: TenantSession, sha256: str) -> str | None:
-    """The newest audit event recorded for a document's hash."""
-    stmt = (
-        select(AuditEvent.action)
-        .where(AuditEvent.document_sha256 == sha256)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
-    return session.scalar(stmt)
 
 
 def _reopen_parts(session: TenantSession, document_id: int) -> list[int]:
@@ -102,7 +91,9 @@ def lift(session: TenantSession, doc: Document, entry: QuarantineEntry) -> Parke
     )
     if getattr(done, "rowcount", 0) != 1:
         raise ChangedMeanwhileError(doc.sha256)
-    session.execute(delete(QuarantineEntry).where(QuarantineEntry.id == entry.id))
+    lifted = session.execute(delete(QuarantineEntry).where(QuarantineEntry.document_id == doc.id))
+    if getattr(lifted, "rowcount", 0) != 1:  # put back by another retry meanwhile
+        raise ChangedMeanwhileError(doc.sha256)
     parked.parts.extend(_reopen_parts(session, doc.id))
     return parked
 

@@ -64,6 +64,27 @@ def test_a_staged_copy_replaced_by_another_file_is_not_named(drop: Path, secret:
     assert sorted(p.name for p in drop.iterdir()) == [staged.name]
 
 
+def test_a_swap_between_the_check_and_the_link_is_undone(
+    drop: Path, secret: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The share user is quicker than the check: the link must neither follow the planted
+    link nor stay named (found in review: the tests above never reached either defence)."""
+    real_link = os.link
+    staged = placing.stage(drop, io.BytesIO(b"Antrag"))
+
+    def swapped_first(src: str, dst: str, **kwargs: object) -> None:
+        os.unlink(drop / staged.name)
+        os.symlink(secret, drop / staged.name)
+        real_link(src, dst, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(placing.os, "link", swapped_first)
+    with pytest.raises(placing.StagedFileChangedError):
+        placing.publish(drop, staged, "antrag.json", "fallback.json")
+    monkeypatch.undo()
+    assert not (drop / "antrag.json").exists() and not (drop / "antrag.json").is_symlink()
+    assert os.stat(secret).st_nlink == 1
+
+
 def test_a_name_too_long_for_the_share_falls_back(drop: Path) -> None:
     """A Latin-1 name read as U+FFFD grows to three bytes a letter: cut by bytes."""
     wanted = "Antrag " + "\ufffd" * 90 + ".pdf"  # 277 bytes in UTF-8
@@ -82,8 +103,13 @@ def test_stale_staged_copies_are_removed_fresh_ones_kept(drop: Path, secret: Pat
     day_ago = time.time() - 86_400
     os.utime(drop / old.name, (day_ago, day_ago))
     os.utime(drop / f"{placing.STAGED_PREFIX}link", (day_ago, day_ago), follow_symlinks=False)
+    planted = drop / f"{placing.STAGED_PREFIX}0-ordner"  # listed first, cannot be unlinked
+    planted.mkdir()
+    os.utime(planted, (day_ago, day_ago))
     assert placing.remove_stale(drop, 6 * 3600, time.time()) == 2
-    assert sorted(p.name for p in drop.iterdir()) == sorted([fresh.name, "antrag.pdf"])
+    assert sorted(p.name for p in drop.iterdir()) == sorted(
+        [fresh.name, "antrag.pdf", planted.name]
+    )
     assert secret.exists()  # the link went, not what it pointed at
 
 

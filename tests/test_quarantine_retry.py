@@ -207,23 +207,39 @@ def test_a_second_request_while_the_copy_waits_is_refused(drop: Path) -> None:
     doc = park(drop, "eingang-0002.json", VALID_FORM)
     retry(doc.sha256[:12], "--json")
     error = retry(doc.sha256[:12], "--json", code=2)["error"]
-    assert "liegt schon wieder im Eingang" in error
+    assert "wartet schon im Eingang als „eingang-0002.json“" in error
     assert sorted(p.name for p in drop.iterdir()) == ["eingang-0002.json"]  # one copy only
     assert [e.action for e in events("requeue_placed")] == ["requeue_placed"]
 
 
-def test_a_document_waiting_as_usual_is_refused_and_keeps_its_count(
+def test_a_placed_copy_that_went_missing_is_placed_again(drop: Path) -> None:
+    """The share is others' too: a copy deleted before intake ran must not strand it."""
+    doc = park(drop, "eingang-0002.json", VALID_FORM)
+    retry(doc.sha256[:12], "--json")
+    (drop / "eingang-0002.json").rename(drop / "umbenannt.txt")  # a clerk tidied up
+    (drop / "umbenannt.txt").write_bytes(b"etwas anderes")
+    answer = retry(doc.sha256[:12], "--json")
+    assert (answer["drop_name"], answer["reason_code"]) == ("eingang-0002.json", None)
+    outcomes = sorted(r.outcome for r in run_once(BrokenTemplate(0), drop))
+    assert Outcome.ACCEPTED in outcomes  # the form; the tidied file is no form
+    assert documents(BrokenTemplate(0))[0].status == DocumentStatus.ACCEPTED
+
+
+def test_a_document_waiting_as_usual_keeps_its_count(
     drop: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Not parked: a retry would reset the failure count that decides when to give up."""
+    """Not parked: a retry must not reset the failure count that decides when to give up."""
     monkeypatch.setenv("AMTSFLOW_INTAKE_MAX_ATTEMPTS", "3")
     (drop / "eingang-0002.json").write_bytes(VALID_FORM)
     run_once(BrokenTemplate(failures=100), drop)
     [doc] = documents(BrokenTemplate(0))
     assert (doc.status, doc.failed_attempts) == (DocumentStatus.RECEIVED, 1)
     error = retry(doc.sha256[:12], "--json", code=2)["error"]
-    assert "wartet auf den nächsten Eingangslauf" in error
-    assert documents(BrokenTemplate(0))[0].failed_attempts == 1
+    assert "wartet schon im Eingang als „eingang-0002.json“" in error
+    (drop / "eingang-0002.json").unlink()  # lost from the share: placed, count kept
+    assert retry(doc.sha256[:12], "--json")["reason_code"] is None
+    [waiting] = documents(BrokenTemplate(0))
+    assert (waiting.status, waiting.failed_attempts) == (DocumentStatus.RECEIVED, 1)
 
 
 def test_a_copy_that_cannot_be_named_leaves_the_document_in_quarantine(
@@ -259,3 +275,18 @@ def test_the_quarantine_list_names_the_command_that_sends_it_again(drop: Path) -
     assert command == ["quarantine", "retry", "--tenant", "musterstadt", doc.sha256[:12]]
     assert CliRunner().invoke(app, [*command, "--json"]).exit_code == 0  # as printed
     assert (drop / "eingang-0002.json").read_bytes() == VALID_FORM
+
+
+def test_a_crash_then_a_copy_that_cannot_be_named_can_be_mended_later(drop: Path) -> None:
+    """Found in review: this left the document waiting without file or entry, for good."""
+    doc = park(drop, "eingang-0002.json", VALID_FORM)
+    with intake_context(BrokenTemplate(0)) as ctx, ctx.session() as session:
+        found = requeue_module.find_document(session, doc.sha256)
+        requeue_module._lift(session, found, requeue_module._check(session, found), "op")
+    taken = ["eingang-0002.json", *(f"eingang-0002 (erneut {n}).json" for n in range(2, 100))]
+    for name in [*taken, f"{doc.sha256[:12]}.json"]:
+        (drop / name).write_bytes(b"belegt")
+    error = retry(doc.sha256[:12], "--json", code=2)["error"]
+    assert "derselbe Befehl legt es erneut ab" in error and "Quarantäne" not in error
+    (drop / "eingang-0002.json").unlink()
+    assert retry(doc.sha256[:12], "--json")["drop_name"] == "eingang-0002.json"

@@ -9,12 +9,22 @@ withheld where the reader was stopped at its limits.
 from __future__ import annotations
 
 import hashlib
+from email.message import EmailMessage
+from pathlib import Path
 
 from sqlalchemy import select
 
 from connectors.database import tenant_session
+from connectors.documents import ParserPool
+from connectors.dropfolder import scan
 from connectors.storage import TenantStorage
 from models.db import AuditEvent, Document, DocumentStatus, QuarantineEntry
+from models.settings import Settings
+from tasks.intake_batch import process_batch
+from tasks.intake_context import Outcome
+from tasks.intake_setup import open_context
+from tests.conftest import SAMPLE_INBOX
+from tests.conftest_documents import slow_pdf
 from tests.conftest_web import (  # noqa: F401
     WebWorld,
     review_letter,
@@ -148,42 +158,43 @@ def test_the_reviewer_can_open_the_document_to_decide(web_world: WebWorld) -> No
         )
 
 
-def test_an_email_holding_a_hostile_part_is_not_offered(web_world: WebWorld) -> None:
-    """Its own reason names an invalid form; an attachment inside it timed out the reader."""
-    storage = TenantStorage(web_world.home, "musterstadt")
-    with tenant_session(web_world.engine, "musterstadt") as session:
-        email = Document(
-            sha256=storage.store_bytes(b"From: x\n\nmail").sha256,
-            size=13,
-            source_name="post.eml",
-            kind="eml",
-            status=DocumentStatus.QUARANTINED,
-        )
-        session.add(email)
-        session.flush()
-        part = Document(
-            sha256=storage.store_bytes(b"%PDF-1.7 bombe").sha256,
-            size=14,
-            source_name="anhang.pdf",
-            kind="pdf",
-            parent_id=email.id,
-            status=DocumentStatus.QUARANTINED,
-        )
-        session.add(part)
-        session.flush()
-        entries = [
-            QuarantineEntry(document_id=email.id, reason_code="invalid_fields", reason="E-Mail"),
-            QuarantineEntry(document_id=part.id, reason_code="parse_timeout", reason="Anhang"),
-        ]
-        session.add_all(entries)
-        session.commit()
-        ids = [e.id for e in entries]
+def test_an_email_holding_a_hostile_part_is_not_offered(
+    web_world: WebWorld, tmp_path: Path
+) -> None:
+    """Found in review: the e-mail's reason names its invalid form, and the attachment
+    whose reading timed out got no entry of its own, so the `.eml` carrying it was
+    offered. Built by a real intake run (reader limit 0.5 s, a PDF that takes seconds)."""
+    mail = EmailMessage()
+    mail["Subject"] = "Antrag"
+    mail.set_content("Anbei.")
+    invalid = (SAMPLE_INBOX / "eingang-0003.json").read_bytes()  # an invalid IBAN
+    mail.add_attachment(invalid, maintype="application", subtype="json", filename="a.json")
+    mail.add_attachment(slow_pdf(), maintype="application", subtype="pdf", filename="b.pdf")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "post.eml").write_bytes(mail.as_bytes())
+    with ParserPool(workers=1, timeout_s=0.5, memory_mb=512, max_bytes=2**22) as parser:
+        ctx = open_context(Settings(), "musterstadt", parser, None)
+        try:
+            [result] = process_batch(ctx, scan(drop))
+        finally:
+            ctx.engine.dispose()
+    assert (result.outcome, result.reason_code) == (Outcome.QUARANTINED, "invalid_fields")
     anna = web_world.login("anna")
     page = anna.get("/quarantaene")
-    assert page.text.count("möglicherweise schädlich") == 2
-    for entry_id in ids:
-        assert f"/quarantaene/{entry_id}/original" not in page.text
-        assert anna.get(f"/quarantaene/{entry_id}/original").status_code == 404
+    with tenant_session(web_world.engine, "musterstadt") as session:
+        found = session.execute(
+            select(QuarantineEntry.id, QuarantineEntry.reason_code, Document.source_name).join(
+                Document, Document.id == QuarantineEntry.document_id
+            )
+        ).all()
+    entries = {entry_id: code for entry_id, code, _ in found}
+    [mail_entry] = [entry_id for entry_id, _, name in found if name == "post.eml"]
+    assert sorted(entries.values()) == ["invalid_fields", "invalid_fields"]  # mail, a.json
+    assert f"/quarantaene/{mail_entry}/original" not in page.text
+    assert anna.get(f"/quarantaene/{mail_entry}/original").status_code == 404
+    others = [i for i in entries if i != mail_entry]
+    assert all(f"/quarantaene/{i}/original" in page.text for i in others)  # a.json alone
 
 
 def test_a_head_request_is_no_audited_download(web_world: WebWorld) -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from models.db import Case, Document, QuarantineEntry, ReviewItem
+from models.db import AuditEvent, Case, Document, QuarantineEntry, ReviewItem
 from models.tenant_scope import TenantSession
 from tasks.decision_failure import MAX_NESTING
 
@@ -134,8 +134,9 @@ WITHHELD = frozenset({"parse_timeout", "parse_memory", "parse_crashed"})
 def withheld(session: TenantSession, document_id: int) -> bool:
     """Whether the document, or a part inside it (an e-mail's), was stopped at the limits.
 
-    An e-mail's own reason names its first fault only: a hostile attachment beside an
-    invalid form would otherwise ride along in the `.eml`.
+    An e-mail's own reason names its first fault only, and an unreadable attachment gets
+    no entry of its own: intake records `read_stopped` on the e-mail for each part whose
+    reader was stopped, else the `.eml` would carry the hostile file to the workplace.
     """
     ids, level = [document_id], [document_id]
     for _ in range(MAX_NESTING):
@@ -143,10 +144,14 @@ def withheld(session: TenantSession, document_id: int) -> bool:
         if not level:
             break
         ids += level
-    stmt = select(func.count(QuarantineEntry.id)).where(
+    shas = select(Document.sha256).where(Document.id.in_(ids))
+    stopped = select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "read_stopped", AuditEvent.document_sha256.in_(shas)
+    )
+    parked = select(func.count(QuarantineEntry.id)).where(
         QuarantineEntry.document_id.in_(ids), QuarantineEntry.reason_code.in_(WITHHELD)
     )
-    return bool(session.scalar(stmt))
+    return bool(session.scalar(stopped)) or bool(session.scalar(parked))
 
 
 def quarantine_page(

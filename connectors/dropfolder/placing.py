@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from connectors.dropfolder.reading import folder_handle
+from connectors.dropfolder.reading import folder_handle, open_drop_file, sha256_of
+from connectors.dropfolder.scan import scan
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC
@@ -123,18 +124,39 @@ def discard(root: Path, staged: Staged) -> None:
 
 
 def remove_stale(root: Path, older_than_s: float, now: float) -> int:
-    """Delete staged copies an interrupted placing left (they hold a citizen's document)."""
+    """Delete staged copies an interrupted placing left (they hold a citizen's document).
+
+    Only files and links: a folder or an entry that cannot be deleted under that name
+    (planted by a share user) is passed by, and the rest are removed all the same.
+    """
     removed = 0
     with folder_handle(root, ()) as folder:
         for name in os.listdir(folder):  # noqa: PTH208 (a handle, not a path)
             if not name.startswith(STAGED_PREFIX):
                 continue
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 found = os.stat(name, dir_fd=folder, follow_symlinks=False)
-                if now - found.st_mtime > older_than_s:
+                ours = stat.S_ISREG(found.st_mode) or stat.S_ISLNK(found.st_mode)
+                if ours and now - found.st_mtime > older_than_s:
                     os.unlink(name, dir_fd=folder)
                     removed += 1
+            except OSError:
+                continue
     return removed
+
+
+def find_copy(root: Path, sha256: str, size: int) -> str | None:
+    """The name of a file waiting in the drop folder with this content, if there is one."""
+    for drop in scan(root):
+        if drop.size != size:
+            continue
+        try:
+            with open_drop_file(drop) as src:
+                if sha256_of(src)[0] == sha256:
+                    return drop.name
+        except OSError:
+            continue
+    return None
 
 
 def safe_name(name: str) -> str:
