@@ -148,7 +148,8 @@ def quarantine_retry(
         storage = TenantStorage(settings.home, config.slug)
         try:
             folder = drop_folder_of(config, source)
-            done = requeue(session, storage, folder, sha256, actor="cli:operator")
+            sources = [s.path for s in config.intake_sources]
+            done = requeue(session, storage, folder, sha256, actor="cli:operator", search=sources)
         except RequeueError as exc:
             _fail(str(exc), as_json)
         except OSError as exc:

@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.documents import DocumentKind, ParsedDocument, ParseFailure
+from connectors.documents import DocumentKind, ParsedDocument
 from models.db import Document, DocumentStatus, utcnow
-from tasks import audit, reasons
+from tasks import audit, reasons, stopped_parts
 from tasks.decision import (
     Evaluation,
     accept,
@@ -36,6 +36,7 @@ from tasks.decision import (
 from tasks.intake_context import FileResult, IntakeContext, Outcome
 from tasks.reasons import Reason
 from tasks.registration import Registered, register
+from tasks.stopped_parts import Held
 
 #: How many forwarded mails inside each other have their attachments searched for forms
 #: (a citizen's mail forwarded by a clerk, forwarded again by the front office: 2).
@@ -44,10 +45,6 @@ MAX_FORWARD_DEPTH = 3
 #: the parser's limit of 50 holds per mail, and a mail of many tiny forwarded mails must
 #: not turn into thousands of documents. The rest stays inside the stored mails, noted.
 MAX_FORWARDED_PARTS = 100
-
-
-#: A reader stopped at the limits marks a file built to hang or exhaust a program.
-STOPPED_AT_LIMITS = frozenset({ParseFailure.TIMEOUT, ParseFailure.MEMORY, ParseFailure.CRASHED})
 
 
 @dataclass
@@ -61,6 +58,7 @@ class _Budget:
 class _Part:
     reg: Registered
     name: str
+    within: str  # SHA-256 of the mail holding it
     parsed: ParsedDocument | None = None
     verdict: Evaluation | None = None
     searched: bool = False  # a forwarded mail whose attachments became parts themselves
@@ -93,7 +91,8 @@ def _attachments(
     for number, attachment in enumerate(parsed.attachments, start=1):
         stored = ctx.storage.store_bytes(attachment.content)
         name = within + (attachment.filename or f"Anhang {number}")
-        parts.append(_Part(register(ctx, stored, name, parent_id=email.document_id), name))
+        reg = register(ctx, stored, name, parent_id=email.document_id)
+        parts.append(_Part(reg, name, email.sha256))
     fresh = {ctx.storage.path_for(p.reg.sha256): p for p in parts if not p.reg.duplicate}
     for path, result in ctx.parser.parse_many(list(fresh)):
         fresh[path].parsed = result
@@ -153,6 +152,7 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
             prepare_counter(ctx, verdict.form_type, filing_year())
     duplicates = [p for p in parts if p.reg.duplicate and p.reg.form_type is not None]
     unsearched = sum(_unsearched(p) for p in parts)
+    stopped_parts.record(ctx, reg.sha256, [Held(p.reg, p.parsed, p.within) for p in parts])
     with ctx.session() as session:
         if not claim(session, reg.document_id):  # another run decided it meanwhile
             session.rollback()
@@ -171,17 +171,6 @@ def decide_email(ctx: IntakeContext, reg: Registered, parsed: ParsedDocument) ->
             dropped_parts=parsed.dropped_parts,
             unsearched_forwarded_attachments=unsearched,
         )
-        for part in parts:  # the clerk's pages must not hand out the e-mail holding it
-            stopped = part.parsed.failure if part.parsed is not None else None
-            if stopped in STOPPED_AT_LIMITS:
-                audit.record(
-                    session,
-                    "read_stopped",
-                    **common,
-                    sha256=email.sha256,
-                    part=part.reg.sha256[:12],
-                    failure=str(stopped),
-                )
         cases = []
         faults: list[_Fault] = []
         if body is not None:

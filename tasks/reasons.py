@@ -184,6 +184,8 @@ def with_unsearched(reason: Reason, count: int) -> Reason:
 #: Reasons that are Amtsflow's, not the document's: once the IT provider has mended the
 #: cause (a release, a raised limit), `amtsflow quarantine retry` sends the file again.
 RETRYABLE = frozenset({"internal_error", "parse_timeout", "parse_memory", "parse_crashed"})
+#: The reader was stopped at its limits: a file that may be built to harm, not handed out.
+STOPPED_CODES = frozenset({"parse_timeout", "parse_memory", "parse_crashed"})
 
 
 def internal_error(error_type: str, attempts: int) -> Reason:

@@ -14,6 +14,7 @@ decides it like any new file; the request is audited. Reasons of the document it
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,6 +140,7 @@ def requeue(
     sha_prefix: str,
     *,
     actor: str,
+    search: Sequence[Path] = (),
 ) -> Requeued:
     """Put a parked document's original into `drop_folder` and let intake decide it again.
 
@@ -148,11 +150,17 @@ def requeue(
             meanwhile, or its copy could not be placed (then it stays in quarantine).
         OSError: the drop folder cannot be written (nothing was changed).
 
+    A document waiting as usual is placed only when no file of its content waits in
+    `drop_folder` or the other folders in `search` (the tenant's intake sources).
+    Two operators placing the same waiting document at once make two copies: intake
+    takes the second as a duplicate, nothing is lost.
+
     """
     doc = find_document(session, sha_prefix)
     entry = _check(session, doc)
-    if entry is None and (waiting := placing.find_copy(drop_folder, doc.sha256, doc.size)):
-        raise RequeueError(f"{doc.sha256[:12]} wartet schon im Eingang als „{waiting}“")
+    folders = [drop_folder, *(f for f in search if f != drop_folder)]
+    if entry is None and (waiting := placing.find_copy(folders, doc.sha256, doc.size)):
+        raise RequeueError(f"{doc.sha256[:12]} wartet schon im Eingang: {waiting}")
     original = storage.path_for(doc.sha256)
     if not original.is_file():
         raise RequeueError(f"Das Original von {doc.sha256[:12]} fehlt im Dokumentenspeicher")

@@ -207,7 +207,7 @@ def test_a_second_request_while_the_copy_waits_is_refused(drop: Path) -> None:
     doc = park(drop, "eingang-0002.json", VALID_FORM)
     retry(doc.sha256[:12], "--json")
     error = retry(doc.sha256[:12], "--json", code=2)["error"]
-    assert "wartet schon im Eingang als „eingang-0002.json“" in error
+    assert f"wartet schon im Eingang: {drop / 'eingang-0002.json'}" in error
     assert sorted(p.name for p in drop.iterdir()) == ["eingang-0002.json"]  # one copy only
     assert [e.action for e in events("requeue_placed")] == ["requeue_placed"]
 
@@ -235,7 +235,7 @@ def test_a_document_waiting_as_usual_keeps_its_count(
     [doc] = documents(BrokenTemplate(0))
     assert (doc.status, doc.failed_attempts) == (DocumentStatus.RECEIVED, 1)
     error = retry(doc.sha256[:12], "--json", code=2)["error"]
-    assert "wartet schon im Eingang als „eingang-0002.json“" in error
+    assert f"wartet schon im Eingang: {drop / 'eingang-0002.json'}" in error
     (drop / "eingang-0002.json").unlink()  # lost from the share: placed, count kept
     assert retry(doc.sha256[:12], "--json")["reason_code"] is None
     [waiting] = documents(BrokenTemplate(0))
@@ -290,3 +290,23 @@ def test_a_crash_then_a_copy_that_cannot_be_named_can_be_mended_later(drop: Path
     assert "derselbe Befehl legt es erneut ab" in error and "Quarantäne" not in error
     (drop / "eingang-0002.json").unlink()
     assert retry(doc.sha256[:12], "--json")["drop_name"] == "eingang-0002.json"
+
+
+def test_a_file_waiting_in_another_source_is_found_first(
+    drop: Path, tenants_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in review: only the first source was searched, so a second copy was placed."""
+    web = tmp_path / "web"
+    web.mkdir()
+    config = tenants_dir / "musterstadt.yaml"
+    text = config.read_text(encoding="utf-8")
+    entry = f"  - name: postfach\n    path: {drop}\n"
+    assert entry in text
+    config.write_text(text.replace(entry, f"{entry}  - name: web\n    path: {web}\n"), "utf-8")
+    monkeypatch.setenv("AMTSFLOW_INTAKE_MAX_ATTEMPTS", "3")
+    (web / "antrag.json").write_bytes(VALID_FORM)
+    run_once(BrokenTemplate(failures=100), web)  # waits as usual, its file in `web`
+    [doc] = documents(BrokenTemplate(0))
+    error = retry(doc.sha256[:12], "--json", code=2)["error"]
+    assert f"wartet schon im Eingang: {web / 'antrag.json'}" in error
+    assert list(drop.iterdir()) == []

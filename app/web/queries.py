@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from models.db import AuditEvent, Case, Document, QuarantineEntry, ReviewItem
 from models.tenant_scope import TenantSession
 from tasks.decision_failure import MAX_NESTING
+from tasks.reasons import STOPPED_CODES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -128,15 +129,15 @@ def open_review_options(session: TenantSession, review_id: int) -> list[str] | N
 
 #: Reasons whose original a clerk must not open at the workplace: the reader was stopped
 #: at its limits, a mark of files built to hang or exhaust a program (the reason says so).
-WITHHELD = frozenset({"parse_timeout", "parse_memory", "parse_crashed"})
+WITHHELD = STOPPED_CODES
 
 
 def withheld(session: TenantSession, document_id: int) -> bool:
     """Whether the document, or a part inside it (an e-mail's), was stopped at the limits.
 
     An e-mail's own reason names its first fault only, and an unreadable attachment gets
-    no entry of its own: intake records `read_stopped` on the e-mail for each part whose
-    reader was stopped, else the `.eml` would carry the hostile file to the workplace.
+    no entry of its own: intake records `read_stopped` on a stopped part and on every
+    mail holding it (`tasks.stopped_parts`), else the `.eml` would carry it along.
     """
     ids, level = [document_id], [document_id]
     for _ in range(MAX_NESTING):

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import secrets
 import shutil
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from connectors.dropfolder.reading import folder_handle, open_drop_file, sha256_of
+from connectors.dropfolder.reading import folder_handle, open_drop_file
 from connectors.dropfolder.scan import scan
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -145,17 +147,27 @@ def remove_stale(root: Path, older_than_s: float, now: float) -> int:
     return removed
 
 
-def find_copy(root: Path, sha256: str, size: int) -> str | None:
-    """The name of a file waiting in the drop folder with this content, if there is one."""
-    for drop in scan(root):
-        if drop.size != size:
-            continue
-        try:
-            with open_drop_file(drop) as src:
-                if sha256_of(src)[0] == sha256:
-                    return drop.name
-        except OSError:
-            continue
+def find_copy(roots: Iterable[Path], sha256: str, size: int) -> str | None:
+    """Where a file with this content waits in one of the drop folders, if it does.
+
+    Reads at most `size` + 1 bytes of a file listed at that size: one a share user
+    keeps appending to would otherwise keep the command hashing.
+    """
+    for root in roots:
+        for drop in scan(root):
+            if drop.size != size:
+                continue
+            try:
+                with open_drop_file(drop) as src:
+                    data = hashlib.sha256()
+                    left = size + 1
+                    while left > 0 and (chunk := src.read(min(left, 1 << 20))):
+                        data.update(chunk)
+                        left -= len(chunk)
+                if left == 1 and data.hexdigest() == sha256:
+                    return str(root / drop.name)
+            except OSError:
+                continue
     return None
 
 
