@@ -36,15 +36,18 @@ class Held:
 
 
 def record(ctx: IntakeContext, email_sha: str, parts: Iterable[Held]) -> int:
-    """Record `read_stopped` for stopped parts and the mails holding them; how many parts."""
+    """Record `read_stopped` for stopped parts and the mails holding them; how many parts.
+
+    Most e-mails hold neither a stopped nor a known part: they cost no database work.
+    """
+    held = [p for p in parts if p.reg.duplicate or _stopped(p)]
+    if not held:
+        return 0
     with ctx.session() as session:
         marked: set[str] = set()
         stopped = 0
-        for part in parts:
-            failure = part.parsed.failure if part.parsed is not None else None
-            if failure in STOPPED_AT_LIMITS or (
-                part.reg.duplicate and _stopped_before(session, part.reg)
-            ):
+        for part in held:
+            if _stopped(part) or (part.reg.duplicate and _stopped_before(session, part.reg)):
                 stopped += 1
                 marked |= {part.reg.sha256, part.within, email_sha}
         known = set(
@@ -61,6 +64,10 @@ def record(ctx: IntakeContext, email_sha: str, parts: Iterable[Held]) -> int:
             )
         session.commit()
     return stopped
+
+
+def _stopped(part: Held) -> bool:
+    return part.parsed is not None and part.parsed.failure in STOPPED_AT_LIMITS
 
 
 def _stopped_before(session: TenantSession, reg: Registered) -> bool:
