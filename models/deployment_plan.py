@@ -42,6 +42,24 @@ def tenant_tag(slug: str) -> str:
     return f"tenant:{slug}"
 
 
+def tenant_tags(tags: list[str]) -> list[str]:
+    """The slugs a deployment's or run's tags bind it to (normally exactly one)."""
+    return sorted({t.removeprefix("tenant:") for t in tags if t.startswith("tenant:")})
+
+
+def owned_by(found: dict[str, Any], slug: str) -> bool:
+    """Whether a deployment or run (as the Prefect API returns it) is the tenant's alone.
+
+    Tags can be added to a run through the Prefect API, which has no login of its own: a
+    run of one municipality given a second `tenant:` tag must not appear to the other.
+    So exactly one tenant tag, and a `tenant` parameter (where there is one) naming it.
+    """
+    if tenant_tags(list(found.get("tags") or [])) != [slug]:
+        return False
+    parameters = found.get("parameters") or {}
+    return "tenant" not in parameters or parameters["tenant"] == slug
+
+
 @dataclass(frozen=True)
 class PlannedDeployment:
     """One flow deployed for one tenant: everything the Prefect API needs but the flow id."""

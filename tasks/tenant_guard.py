@@ -20,6 +20,7 @@ from prefect.exceptions import PrefectException
 from prefect.runtime import deployment, flow_run
 
 from connectors.storage import PathEscapeError
+from models.deployment_plan import tenant_tags
 from models.tenant import Tenant
 
 TENANT_TAG_PREFIX = "tenant:"
@@ -28,11 +29,6 @@ logger = logging.getLogger(__name__)
 
 class TenantGuardError(PermissionError):
     """A run's deployment belongs to another municipality than its `tenant` parameter."""
-
-
-def bound_tenants(tags: list[str]) -> list[str]:
-    """The slugs a deployment's tags bind it to (normally exactly one)."""
-    return sorted({t.removeprefix(TENANT_TAG_PREFIX) for t in tags if t.startswith("tenant:")})
 
 
 def guard_run(tenant: str) -> None:
@@ -54,7 +50,7 @@ def guard_run(tenant: str) -> None:
         return
     with get_client(sync_client=True) as client:
         found = client.read_deployment(deployment_id)
-    bound = bound_tenants(list(found.tags))
+    bound = tenant_tags(list(found.tags))
     if bound == [tenant]:
         tag_run(tenant)
         return

@@ -78,6 +78,30 @@ def test_runs_of_another_tenant_are_404_even_with_a_forged_parameter(
     assert anna.get("/laeufe/nicht-einmal-eine-uuid").status_code == 404
 
 
+def test_a_run_given_a_second_tenant_tag_is_shown_to_neither(web_world: WebWorld) -> None:
+    """Tags can be added through Prefect's API (no login): one more tag opens no door."""
+    foreign = web_world.deployments[("nebenan", "intake")]
+    doubled = api_post(
+        f"{web_world.api_url}/deployments/{foreign}/create_flow_run",
+        json={"parameters": {"tenant": "nebenan"}, "tags": ["tenant:musterstadt"]},
+    ).json()
+    assert {"tenant:musterstadt", "tenant:nebenan"} <= set(doubled["tags"])
+    flow = api_post(f"{web_world.api_url}/flows/", json={"name": "intake"}).json()
+    mislabelled = api_post(  # Musterstadt's tag alone, but Nebenan's parameter
+        f"{web_world.api_url}/flow_runs/",
+        json={
+            "flow_id": flow["id"],
+            "parameters": {"tenant": "nebenan"},
+            "tags": ["tenant:musterstadt"],
+        },
+    ).json()
+    anna, bernd = web_world.login("anna"), web_world.login("bernd")
+    for run in (doubled, mislabelled):
+        for clerk in (anna, bernd):
+            assert clerk.get(f"/laeufe/{run['id']}").status_code == 404
+            assert run["id"] not in clerk.get("/laeufe").text
+
+
 def test_start_form_validates_in_german(web_world: WebWorld) -> None:
     anna = web_world.login("anna")
     deployment = web_world.deployments[("musterstadt", "review-label")]
@@ -147,6 +171,10 @@ def test_cases_and_downloads_of_another_tenant_stay_hidden(web_world: WebWorld) 
     assert "MUSTERSTADT-2026-00000" in by_date.text and "MUSTERSTADT-2026-00002" not in by_date.text
     bad_date = anna.get("/vorgaenge", params={"von": "31.02.2026"})
     assert bad_date.status_code == 422 and 'id="von-fehler"' in bad_date.text
+    for field, day in (("bis", "9999-12-31"), ("von", "0001-01-01")):  # overflowed to a 500
+        far = anna.get("/vorgaenge", params={field: day})
+        assert far.status_code == 422 and f'id="{field}-fehler"' in far.text
+        assert "Jahr 1900 bis 2999" in far.text
     download = anna.get(f"/vorgaenge/{own[0]}/bestaetigung")
     assert download.status_code == 200 and download.content == b"DOCX musterstadt 0"
     assert "attachment" in download.headers["content-disposition"]

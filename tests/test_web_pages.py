@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from starlette.testclient import TestClient
+
+from app.web import queries
 from tests.conftest_web import WebWorld, api_post, web_world_fixture  # noqa: F401
 
 
@@ -58,3 +62,22 @@ def test_a_runs_artifacts_are_shown_as_tables(web_world: WebWorld) -> None:
     assert "abgeschlossen" in page and "Posteingang musterstadt: 2 Dateien" in page
     assert '<th scope="col">Formular</th>' in page and "<td>Gewerbeanmeldung</td>" in page
     assert "Seite jetzt aktualisieren" not in page  # finished: no refresh offered
+
+
+def test_an_unexpected_error_page_carries_the_security_headers(
+    web_world: WebWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 500 is answered outside the middleware that adds them to every other page."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Datenbank weg")
+
+    anna = web_world.login("anna")
+    monkeypatch.setattr(queries, "cases_page", broken)
+    failing = TestClient(web_world.app, follow_redirects=False, raise_server_exceptions=False)
+    failing.cookies = anna.cookies
+    page = failing.get("/vorgaenge")
+    assert page.status_code == 500 and "Datenbank weg" not in page.text
+    for header in ("content-security-policy", "x-content-type-options", "x-frame-options"):
+        assert header in page.headers, header
+    assert page.headers["x-frame-options"] == "DENY"

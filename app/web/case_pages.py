@@ -15,12 +15,17 @@ from app.web.common import WebContext, ctx, current_user, in_thread, page_number
 from connectors.database import tenant_session
 from models.accounts import ROLE_CLERK, ROLE_REVIEWER
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+"""Search dates outside these years are typing errors (and 9999-12-31 + 1 day overflows)."""
+DATE_HINT = f"Bitte ein Datum im Format JJJJ-MM-TT eingeben (Jahr {FIRST_YEAR} bis {LAST_YEAR})."
+
 
 def _date(text: str) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        day = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return day if day is None or FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def _search(web: WebContext, tenant: str, flt: queries.CaseFilter, page: int) -> dict[str, Any]:
@@ -47,9 +52,9 @@ async def case_list(request: Request) -> Response:
     errors = {}
     date_from, date_to = _date(raw_from), _date(raw_to)
     if raw_from and date_from is None:
-        errors["von"] = "Bitte ein Datum im Format JJJJ-MM-TT eingeben."
+        errors["von"] = DATE_HINT
     if raw_to and date_to is None:
-        errors["bis"] = "Bitte ein Datum im Format JJJJ-MM-TT eingeben."
+        errors["bis"] = DATE_HINT
     flt = queries.CaseFilter(
         file_number=raw["aktenzeichen"],
         form_type=raw["formular"],

@@ -2,7 +2,8 @@
 
 Plain REST calls on one shared `httpx.Client` (thread-safe, keeps connections open), the
 same endpoints the Prefect UI uses. Every read of a single deployment or run checks its
-`tenant:<slug>` tag before anything is shown or done; a foreign or unknown id is reported
+`tenant:<slug>` tag (the only tenant tag, and the `tenant` parameter naming the same
+municipality) before anything is shown or done; a foreign or unknown id is reported
 as `NotFoundError`, which the pages turn into 404, so ids of other municipalities cannot even
 be confirmed to exist.
 """
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from models.deployment_plan import tenant_tag
+from models.deployment_plan import owned_by, tenant_tag
 
 T = TypeVar("T")
 #: How long lists that change by the minute are served from memory (seconds).
@@ -163,7 +164,7 @@ class PrefectGateway:
             "/deployments/filter",
             {"deployments": {"tags": {"all_": [tenant_tag(tenant)]}}, "limit": 200},
         )
-        found = [d for d in found if tenant_tag(tenant) in d.get("tags", [])]
+        found = [d for d in found if owned_by(d, tenant)]
         names = self.flow_names([d["flow_id"] for d in found])
         for d in found:
             d["flow_name"] = names.get(d["flow_id"], "")
@@ -223,9 +224,7 @@ class PrefectGateway:
             },
             repeatable=True,
         )
-        if run.get("deployment_id") != deployment["id"] or tenant_tag(tenant) not in run.get(
-            "tags", []
-        ):
+        if run.get("deployment_id") != deployment["id"] or not owned_by(run, tenant):
             raise PrefectRejectedError("Der Server nannte einen fremden Lauf.")
         return run
 
@@ -255,7 +254,7 @@ class PrefectGateway:
             self._list_ttl,
             lambda: self._read("/flow_runs/filter", body),
         )
-        runs = [r for r in runs if tenant_tag(tenant) in r.get("tags", [])]
+        runs = [r for r in runs if owned_by(r, tenant)]
         names = self.flow_names([r["flow_id"] for r in runs])
         for r in runs:
             r["flow_name"] = names.get(r["flow_id"], "")
@@ -292,7 +291,7 @@ class PrefectGateway:
         names = self.flow_names([r["flow_id"] for r in runs])
         for r in runs:
             r["flow_name"] = names.get(r["flow_id"], "")
-        return [r for r in runs if tenant_tag(tenant) in r.get("tags", [])]
+        return [r for r in runs if owned_by(r, tenant)]
 
     def task_progress(self, run_id: str) -> tuple[int, int]:
         """(finished, all) task runs of a run: a simple progress measure."""
@@ -333,7 +332,7 @@ class PrefectGateway:
 
     def _read_owned(self, path: str, tenant: str) -> dict[str, Any]:
         found: dict[str, Any] = self._read(path)
-        if tenant_tag(tenant) not in found.get("tags", []):
+        if not owned_by(found, tenant):
             raise NotFoundError(path)
         return found
 

@@ -65,6 +65,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
     if isinstance(exc, HTTPException) and exc.headers:  # e.g. `Allow` of a 405
         response.headers.update(exc.headers)
+    security_headers(response)  # a 500 is built outside the middleware
     return response
 
 
