@@ -103,9 +103,12 @@ def _classifier(
         llm: Classifier = _sharing_slots(make_classifier(trained.taxonomy), as_json)
     except (ImportError, ValueError) as exc:
         fail(f"Ollama-Anbindung nicht einsatzbereit ({exc})", as_json)
-    if backend is Backend.ollama:
-        return llm
-    return HybridClassifier(trained, llm, llm_threshold=llm_threshold, labels=trained.model.labels)
+    return HybridClassifier(  # the LLM alone: its threshold applies all the same
+        trained if backend is Backend.hybrid else None,
+        llm,
+        llm_threshold=llm_threshold,
+        labels=trained.model.labels,
+    )
 
 
 @classify_app.command("train")
@@ -219,6 +222,7 @@ def evaluate_command(
         fail(str(exc), as_json)
     seconds = time.perf_counter() - started
     result = {"backend": backend.value, **quality([str(d.label) for d in docs], predictions)}
+    result["failed"] = sum(p.failed for p in predictions)  # no answer: counted as wrong
     result["docs_per_s"] = round(len(docs) / seconds, 1) if seconds > 0 else None
     result["seconds"] = round(seconds, 3)
     human = "\n".join(f"{k}: {v}" for k, v in result.items() if k != "per_label")
@@ -254,10 +258,14 @@ def predict_command(
             backend=p.backend,
             reasons=p.reasons,
         )
+        if p.failed:  # no answer for it (the LLM failed mid-batch): neither label nor review
+            row["failed"] = True
         lines.append(json.dumps(row, ensure_ascii=False) + "\n")
     if out is None:
         sys.stdout.writelines(lines)
     else:
         out.write_text("".join(lines), encoding="utf-8")
-    review = sum(p.label is None for p in predictions)
-    typer.echo(f"{len(docs)} Dokumente, davon {review} zur Prüfung", err=True)
+    review = sum(p.label is None and not p.failed for p in predictions)
+    failed = sum(p.failed for p in predictions)
+    unanswered = f", {failed} ohne Antwort des Sprachmodells" if failed else ""
+    typer.echo(f"{len(docs)} Dokumente, davon {review} zur Prüfung{unanswered}", err=True)

@@ -43,7 +43,9 @@ class Prediction(BaseModel):
     """A backend's answer for one document.
 
     `label` is None when the document goes to a clerk (review); `candidate` then still
-    holds the backend's best guess, shown to the clerk as the suggestion.
+    holds the backend's best guess, shown to the clerk as the suggestion. `failed` says
+    the backend could not answer for this document at all (a server down mid-batch): it
+    is neither labelled nor sent to a clerk, the next run asks again.
     """
 
     label: str | None
@@ -51,6 +53,7 @@ class Prediction(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     backend: str
     reasons: list[str] = Field(default_factory=list)
+    failed: bool = False
 
 
 class ClassificationError(RuntimeError):

@@ -150,6 +150,34 @@ def test_failing_llm_sends_to_review_without_crashing(error: Exception) -> None:
         assert any(r.startswith("LLM nicht verfügbar") for r in result.reasons)
 
 
+def test_an_llm_failing_on_one_document_costs_only_that_document() -> None:
+    """The LLM's answers for the rest are used; without any guess it waits, no clerk."""
+
+    class OneFails(Scripted):
+        def classify(self, texts: Sequence[str]) -> list[Prediction]:
+            answers = super().classify(texts)
+            gone = Prediction(
+                label=None, candidate=None, confidence=0.0, backend="ollama",
+                reasons=["Ollama antwortet nicht (3 Versuche)"], failed=True,
+            )  # fmt: skip
+            return [gone if t == "widerspruch" else a for t, a in zip(texts, answers, strict=True)]
+
+    agree, disagree, unsure = _hybrid(OneFails("ollama", LLM)).classify(
+        ["zustimmung", "widerspruch", "unsicher"]
+    )
+    assert (agree.label, agree.backend) == ("Antrag", "ollama")
+    assert disagree.label is None and not disagree.failed and disagree.candidate == "Antrag"
+    assert "Ollama antwortet nicht (3 Versuche)" in disagree.reasons
+    assert unsure.label is None and "LLM unsicher (0.70)" in unsure.reasons
+    llm_only = HybridClassifier(None, OneFails("ollama", LLM), labels=LABELS)
+    agree, waits, unsure = llm_only.classify(["zustimmung", "widerspruch", "unsicher"])
+    assert agree.label == "Antrag" and unsure.label is None and not unsure.failed
+    assert waits.failed and waits.label is None and waits.candidate is None
+    assert waits.reasons == ["Ollama antwortet nicht (3 Versuche)"]
+    down = HybridClassifier(None, Failing(ClassificationError("weg")), labels=LABELS)
+    assert all(p.failed for p in down.classify(["a", "b"]))
+
+
 def test_incomplete_llm_answer_goes_to_review() -> None:
     class Short(Scripted):
         def classify(self, texts: Sequence[str]) -> list[Prediction]:
@@ -291,7 +319,10 @@ def test_an_unusable_model_is_left_out_and_the_run_says_why(
     _install(storage, saved_model.folder, "20260104T000000Z")  # foreign labels again
     ctx, described = _open("ollama")
     assert described == "Ollama qwen2.5:3b-instruct" and ctx.model_version is None
-    assert _warnings(caplog) == [] and ctx.classifier.name == "ollama"
+    assert _warnings(caplog) == []
+    assert isinstance(ctx.classifier, HybridClassifier)  # for the tenant's llm_threshold
+    assert ctx.classifier.trained is None and ctx.classifier.llm is not None
+    assert ctx.classifier.llm_threshold == 0.9
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -108,12 +108,53 @@ def test_refused_connection_is_retried_then_named(classifier: Any) -> None:
     assert "antwortet nicht" in status.detail
 
 
-def test_a_failure_mid_batch_raises_for_the_caller(
+def test_a_document_failing_mid_batch_keeps_the_others_answers(
     fake_ollama: FakeOllama, classifier: Any
 ) -> None:
-    fake_ollama.enqueue(answer("Antrag"), *[error(500, "boom")] * 3)
+    fake_ollama.enqueue(answer("Antrag", label_probability=0.99), *[error(500, "boom")] * 3)
+    fake_ollama.enqueue(answer("Anfrage", label_probability=0.99))
 
-    with pytest.raises(ClassificationError, match=r"3 Versuche.*HTTP 500"):
-        classifier(fake_ollama.url, max_retries=2).classify(["eins", "zwei"])
+    first, broken, third = classifier(fake_ollama.url, max_retries=2).classify(
+        ["eins", "zwei", "drei"]
+    )
 
-    assert len(fake_ollama.chats) == 4
+    assert (first.label, first.failed) == ("Antrag", False)
+    assert broken.failed and broken.label is None and broken.candidate is None
+    assert "3 Versuche" in broken.reasons[0] and "HTTP 500" in broken.reasons[0]
+    assert (third.label, third.failed) == ("Anfrage", False)
+    assert len(fake_ollama.chats) == 5
+
+
+def test_two_failures_in_a_row_leave_the_rest_of_the_batch_unasked(
+    fake_ollama: FakeOllama, classifier: Any
+) -> None:
+    fake_ollama.enqueue(answer("Antrag", label_probability=0.99), *[error(503, "busy")] * 4)
+
+    results = classifier(fake_ollama.url, max_retries=1).classify(["a", "b", "c", "d", "e"])
+
+    assert results[0].label == "Antrag"
+    assert [r.failed for r in results] == [False, True, True, True, True]
+    assert len(fake_ollama.chats) == 1 + 2 + 2  # "d" and "e" wait for the next run
+
+
+def test_a_refusal_after_an_answer_stops_at_once_and_keeps_the_answer(
+    fake_ollama: FakeOllama, classifier: Any
+) -> None:
+    fake_ollama.enqueue(answer("Antrag", label_probability=0.99), error(400, "bad request"))
+
+    results = classifier(fake_ollama.url, max_retries=2).classify(["a", "b", "c"])
+
+    assert [r.failed for r in results] == [False, True, True]
+    assert "HTTP 400" in results[2].reasons[0]
+    assert len(fake_ollama.chats) == 2
+
+
+def test_a_batch_without_a_single_answer_still_raises(
+    fake_ollama: FakeOllama, classifier: Any
+) -> None:
+    fake_ollama.enqueue(*[error(500, "boom")] * 4)
+
+    with pytest.raises(ClassificationError, match=r"2 Versuche.*HTTP 500"):
+        classifier(fake_ollama.url, max_retries=1).classify(["eins", "zwei", "drei"])
+
+    assert len(fake_ollama.chats) == 4  # two documents tried, the third not

@@ -4,8 +4,11 @@ Failures split three ways, because the caller must act differently on each: an a
 that is not a valid label is a `Prediction` without label (a clerk decides); a server
 that is down, overloaded or too slow is retried with backoff and then a
 `ClassificationError` (the hybrid policy parks the document); a request the server
-refuses (4xx, above all a missing model) is a `ClassificationError` at once, because
-asking again cannot help. Logs carry counts, status codes and durations, never text.
+refuses (4xx, above all a missing model) is a `RequestRefusedError` at once, because
+asking again cannot help. Within a batch, the answers already given are kept: the
+documents from a failure on are returned `failed` (asked again by the next run), and
+only a batch without a single answer raises. Logs carry counts, status codes and
+durations, never text.
 """
 
 from __future__ import annotations
@@ -38,8 +41,18 @@ from models.classification import ClassificationError, Prediction, Taxonomy
 
 log = logging.getLogger(__name__)
 
+STOP_AFTER_FAILURES = 2
+"""Documents in a row the server failed on before the rest of the batch is not asked.
+
+One failure may be the document's (too long for the timeout); two in a row are the
+server's, and every further document would only wait through its retries.
+"""
 TRUNCATED = "Dokument für das Sprachmodell gekürzt (Anfang und Ende gelesen)"
 SELF_REPORTED = "Sicherheit vom Modell selbst geschätzt (ohne Token-Wahrscheinlichkeiten)"
+
+
+class RequestRefusedError(ClassificationError):
+    """The server refused the request (missing model, 4xx, not Ollama): no retry helps."""
 
 
 class OllamaClassifier:
@@ -75,19 +88,46 @@ class OllamaClassifier:
         """One prediction per text, in order.
 
         Raises:
-            ClassificationError: Ollama is unreachable, overloaded or lacks the model.
+            ClassificationError: not one document answered (Ollama is unreachable,
+                overloaded or lacks the model); after a first answer, failures are
+                `failed` predictions instead.
 
         """
         started = time.monotonic()
-        predictions = [self._classify_one(text) for text in texts]
+        predictions: list[Prediction] = []
+        failures, last_error = 0, None
+        for text in texts:
+            try:
+                predictions.append(self._classify_one(text))
+                failures = 0
+            except ClassificationError as error:
+                failures, last_error = failures + 1, error
+                predictions.append(self._failed(error))
+                if isinstance(error, RequestRefusedError) or failures >= STOP_AFTER_FAILURES:
+                    break
+        if last_error is not None and all(p.failed for p in predictions):
+            raise last_error
+        if len(predictions) < len(texts):  # the rest is not asked: the server is failing
+            predictions += [predictions[-1]] * (len(texts) - len(predictions))
         log.info(
-            "ollama model=%s documents=%d review=%d seconds=%.2f",
+            "ollama model=%s documents=%d review=%d failed=%d seconds=%.2f",
             self.model,
             len(predictions),
-            sum(p.label is None for p in predictions),
+            sum(p.label is None and not p.failed for p in predictions),
+            sum(p.failed for p in predictions),
             time.monotonic() - started,
         )
         return predictions
+
+    def _failed(self, error: ClassificationError) -> Prediction:
+        return Prediction(
+            label=None,
+            candidate=None,
+            confidence=0.0,
+            backend=self.name,
+            reasons=[str(error)[:300]],
+            failed=True,
+        )
 
     def check(self) -> OllamaStatus:
         """Ask `/api/tags` (cheap, loads no model) whether the server has our model."""
@@ -174,7 +214,7 @@ class OllamaClassifier:
             except httpx.TransportError as error:
                 failure = f"Verbindungsfehler / {type(error).__name__}"
             except ValueError as error:  # JSON or schema of the reply: not an Ollama server
-                raise ClassificationError(
+                raise RequestRefusedError(
                     f"Unter {s.host} antwortet kein Ollama-Server (unlesbare Antwort) / "
                     f"no Ollama API at {s.host}"
                 ) from error
@@ -200,13 +240,13 @@ class OllamaClassifier:
         status, model = error.status_code, self.settings.model
         log.warning("ollama chat status=%d model=%s", status, model)
         if status == 404:
-            raise ClassificationError(
+            raise RequestRefusedError(
                 f"Das Modell {model!r} fehlt auf dem Ollama-Server {self.settings.host}. "
                 f"Laden Sie es mit `ollama pull {model}` / model not found: "
                 f"run `ollama pull {model}`."
             ) from error
         if status < 500:
-            raise ClassificationError(
+            raise RequestRefusedError(
                 f"Ollama lehnt die Anfrage ab (HTTP {status}): {str(error.error)[:200]}"
             ) from error
         return f"HTTP {status}"

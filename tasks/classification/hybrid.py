@@ -13,8 +13,14 @@ The rule, per document (thresholds per tenant):
       tie-break: the LLM alone is not trusted against the tenant's own history).
 3. Everything else goes to a clerk: `label` None, backend "hybrid", `candidate` the
    trained model's guess (calibrated on the tenant's own documents), else the LLM's;
-   `reasons` say in short German why. An LLM that fails (ClassificationError or any
-   other exception) sends its documents to review; the batch never stops.
+   `reasons` say in short German why. An LLM that fails (for the batch, or `failed`
+   for one document) sends a document with the trained model's guess to review; one
+   without any guess (no trained model, or the LLM alone) comes back `failed`, and the
+   next run asks again, rather than handing a clerk a document with no suggestion. The
+   batch never stops, and the answers the LLM did give are used.
+
+With no trained model passed in, this is the LLM-only backend: the same `llm_threshold`
+decides what is filed without a clerk.
 """
 
 from __future__ import annotations
@@ -103,8 +109,19 @@ class HybridClassifier:
         reasons: list[str] = []
         if trained is not None:
             reasons += trained.reasons or [f"Modell unsicher ({_fmt(trained.confidence)})"]
-        if llm is None:
-            reasons.append(failure or "LLM ohne Antwort")
+        if llm is None or llm.failed:
+            reasons += (llm.reasons[:1] if llm is not None else []) or [
+                failure or "LLM ohne Antwort"
+            ]
+            if trained is None or trained.candidate is None:
+                return Prediction(
+                    label=None,
+                    candidate=None,
+                    confidence=0.0,
+                    backend=BACKEND,
+                    reasons=[r[:_REASON_CHARS] for r in reasons],
+                    failed=True,
+                )
             return self._review(trained, None, reasons)
         if llm.label is None or (self.labels is not None and llm.label not in self.labels):
             reasons.append("LLM ohne gültige Kategorie")

@@ -169,6 +169,11 @@ def classify_batch(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Cou
             counts[ClassificationStatus.FAILED] += len(readable)
         answered = readable if failure is None else []
         for (doc_id, sha), prediction in zip(answered, predictions, strict=True):
+            if prediction.failed:  # the backend had no answer for it: asked again next run
+                status = ClassificationStatus.FAILED
+                _record(session, ctx, doc_id, sha, status, None, list(prediction.reasons))
+                counts[status] += 1
+                continue
             if prediction.label is not None:
                 status = ClassificationStatus.AUTO
                 counts[f"label:{prediction.label}"] += 1

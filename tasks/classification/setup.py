@@ -158,18 +158,17 @@ def open_classify_context(
                 f"({described_model}; {described_llm})"
             )
         classifier, described = trained.classifier, f"{described_model}; {described_llm}"
-    elif chosen == "ollama":
-        assert llm is not None
-        classifier, described = llm, described_llm
-    else:
+    else:  # the LLM alone is the hybrid without a model: its threshold still applies
         classifier = HybridClassifier(
-            trained.classifier,
+            trained.classifier if chosen == "hybrid" else None,
             llm,
             trained_threshold=config.trained_threshold,
             llm_threshold=config.llm_threshold,
             labels=taxonomy.names,
         )
-        described = f"hybrid: {described_model} + {described_llm}"
+        described = (
+            f"hybrid: {described_model} + {described_llm}" if chosen == "hybrid" else described_llm
+        )
     ctx = ClassifyContext(
         tenant=tenant,
         engine=engine,
