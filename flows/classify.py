@@ -74,6 +74,7 @@ def classify(
         needs_ocr=counts["needs_ocr"],
         unreadable=counts["unreadable"],
         failed=counts["failed"],
+        elsewhere=counts["elsewhere"],
         by_label={k[6:]: v for k, v in sorted(counts.items()) if k.startswith("label:")},
         by_backend={k[8:]: v for k, v in sorted(counts.items()) if k.startswith("backend:")},
         seconds=round(time.perf_counter() - started, 3),

@@ -83,6 +83,9 @@ class ClassifySummary(BaseModel):
     needs_ocr: int = 0
     unreadable: int = 0
     failed: int = 0
+    elsewhere: int = Field(
+        default=0, description="documents an overlapping run classified meanwhile (kept)"
+    )
     by_label: dict[str, int] = Field(default_factory=dict)
     by_backend: dict[str, int] = Field(default_factory=dict)
     seconds: float = 0.0

@@ -238,7 +238,18 @@ class ReviewItem(TenantScoped):
     """Something a clerk must decide (a document's label, later an agenda's approval)."""
 
     __tablename__ = "review_items"
-    __table_args__ = (Index("ix_review_tenant_status", "tenant_id", "status", "kind"),)
+    __table_args__ = (
+        Index("ix_review_tenant_status", "tenant_id", "status", "kind"),
+        Index(  # one open review per subject: overlapping runs must not open a second
+            "uq_review_open_subject",
+            "tenant_id",
+            "kind",
+            "subject_id",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(30))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models.classification import Prediction
 from models.db import Classification, ClassificationStatus, Document, ReviewItem, utcnow
@@ -78,7 +78,16 @@ def decide(session: TenantSession, review_id: int, label: str, user: str) -> dic
     if label not in item.options:
         raise ReviewError(f"Kategorie {label!r} ist nicht erlaubt: {', '.join(item.options)}")
     now = utcnow()
-    item.status, item.decision, item.decided_by, item.decided_at = "decided", label, user, now
+    claimed = session.execute(  # atomic: of two clerks deciding at once, one gets it
+        update(ReviewItem)
+        .where(ReviewItem.id == item.id, ReviewItem.status == "open")
+        .values(status="decided", decision=label, decided_by=user, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise ReviewError(f"Prüfauftrag {review_id} ist bereits entschieden")
+    session.refresh(item)
     result = session.scalar(
         select(Classification).where(Classification.document_id == item.subject_id)
     )

@@ -4,6 +4,11 @@ Predictions are written per batch in one transaction with their audit events; a
 document whose backends could not answer (e.g. Ollama down) is recorded `failed` and
 tried again by the next run, never guessed. So is every document of a batch that broke
 on anything else (`classify_batch_guarded`), so one bad batch cannot hold up the rest.
+
+Runs of one municipality may overlap (the nightly run's subflow is not held back by the
+deployment's concurrency limit, and a clerk may start one from the dashboard). Each
+batch records under the tenant's classification lock and leaves alone a document that
+another run has classified since it was picked: one result, one review per document.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pathlib import Path
 from sqlalchemy import Engine, or_, select
 
 from connectors.database import tenant_session
+from connectors.database.locks import hold_write_lock
+from connectors.database.upsert import upsert
 from connectors.documents import DocumentParser
 from connectors.storage import TenantStorage
 from models.classification import ClassificationError, Classifier, Prediction
@@ -91,14 +98,16 @@ def extract(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> dict[int, 
             for t in session.scalars(select(DocumentText).where(DocumentText.document_id.in_(ids)))
         }
         paths = {ctx.storage.path_for(sha): doc_id for doc_id, sha in docs if doc_id not in known}
+        rows = []
         for path, parsed in ctx.parser.parse_many(list(paths)):
             text = classification_text(parsed, ctx.limits)
             known[paths[path]] = text
             if text.unreadable is None:
-                row = DocumentText(
-                    document_id=paths[path], text=text.text, needs_ocr=text.needs_ocr
+                rows.append(
+                    {"document_id": paths[path], "text": text.text, "needs_ocr": text.needs_ocr}
                 )
-                session.add(row)
+        # an overlapping run may have stored the same text meanwhile: same bytes, same text
+        upsert(session, DocumentText, rows, key=("tenant_id", "document_id"))
         session.commit()
     return known
 
@@ -139,6 +148,24 @@ def _record(
     )
 
 
+def lock_name(ctx: ClassifyContext) -> str:
+    """The lock under which a batch of this tenant's classifications is recorded."""
+    return f"amtsflow:classify:{ctx.tenant.slug}"
+
+
+def _done_elsewhere(session: TenantSession, doc_ids: Sequence[int]) -> set[int]:
+    """Documents of the batch another run has classified since this one picked them.
+
+    A batch picks documents without a result or whose last attempt failed; one that has
+    any other result now was recorded by an overlapping run, which keeps it.
+    """
+    stmt = select(Classification.document_id).where(
+        Classification.document_id.in_(list(doc_ids)),
+        Classification.status != ClassificationStatus.FAILED,
+    )
+    return set(session.scalars(stmt))
+
+
 def classify_batch(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Counter[str]:
     """Classify one batch; returns counts by outcome (`auto`, `review`, ...) and label."""
     texts = extract(ctx, docs)
@@ -154,6 +181,14 @@ def classify_batch(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Cou
     except ClassificationError as exc:
         predictions, failure = [], str(exc)
     with ctx.session() as session:
+        hold_write_lock(session, lock_name(ctx))
+        done = _done_elsewhere(session, [doc_id for doc_id, _ in docs])
+        if done:
+            counts["elsewhere"] += len(done)
+            docs = [(d, sha) for d, sha in docs if d not in done]
+            keep = [i for i, (d, _) in enumerate(readable) if d not in done]
+            readable = [readable[i] for i in keep]
+            predictions = [predictions[i] for i in keep] if failure is None else []
         for doc_id, sha in docs:
             if texts[doc_id].needs_ocr:
                 reason = "PDF ohne Textebene: braucht Texterkennung (OCR)"
@@ -202,7 +237,10 @@ def classify_batch_guarded(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]
         where = f"{type(exc).__name__} at {Path(frame.filename).name}:{frame.lineno}"
         reason = f"Interner Fehler ({type(exc).__name__}); der nächste Lauf versucht es erneut"
         with ctx.session() as session:
-            for doc_id, sha in docs:
+            hold_write_lock(session, lock_name(ctx))
+            done = _done_elsewhere(session, [doc_id for doc_id, _ in docs])
+            parked = [(doc_id, sha) for doc_id, sha in docs if doc_id not in done]
+            for doc_id, sha in parked:  # never over another run's result
                 _record(session, ctx, doc_id, sha, ClassificationStatus.FAILED, None, [reason])
             session.commit()
-        return Counter({ClassificationStatus.FAILED: len(docs), f"error:{where}": 1})
+        return Counter({ClassificationStatus.FAILED: len(parked), f"error:{where}": 1})

@@ -28,6 +28,8 @@ def publish_classify_summary(summary: ClassifySummary) -> None:
         {"Ergebnis": "nicht lesbar (Grund beim Dokument)", "Anzahl": summary.unreadable},
         {"Ergebnis": "nicht beantwortet (nächster Lauf)", "Anzahl": summary.failed},
     ]
+    if summary.elsewhere:
+        rows.append({"Ergebnis": "von einem anderen Lauf zugeordnet", "Anzahl": summary.elsewhere})
     rows += [{"Ergebnis": f"Kategorie: {k}", "Anzahl": v} for k, v in summary.by_label.items()]
     create_table_artifact(
         key=f"klassifikation-{summary.tenant}",
