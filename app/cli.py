@@ -237,8 +237,10 @@ def review_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Offene Prüfaufträge mit Vorschlag, Sicherheit und Begründung."""
-    from tasks.classification.review import list_reviews
+    from tasks.classification.review import STATUSES, list_reviews
 
+    if status not in STATUSES:
+        _fail(f"--status: {status!r} gibt es nicht, erlaubt: {', '.join(STATUSES)}", as_json)
     with _session(tenant, as_json) as session:
         rows = list_reviews(session, status=status)
     lines = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 
 from connectors.database import tenant_session
@@ -17,6 +18,8 @@ from models.db import (
     DocumentText,
     ReviewItem,
 )
+from tasks.classification import training as training_module
+from tasks.classification.model_store import current_model_dir
 from tasks.classification.review import KIND, decide, list_reviews
 from tasks.classification.training import train_tenant_model
 from tasks.tenant_row import mirror_tenant
@@ -141,3 +144,37 @@ def test_a_confirmed_second_decision_is_final(
         summary = train_tenant_model(s, storage, tenant, None)
         assert summary.doubtful_labels.get("clerks") == 1  # doubted all the same
         assert summary.second_looks == 0 and not list_reviews(s)
+
+
+def test_a_crash_before_the_commit_leaves_the_old_model_and_retrains_next_time(
+    karlsruhe: Subset,
+    saved_model: Saved,
+    tmp_path: Path,
+    tenants_dir: Path,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant = karlsruhe_tenant(karlsruhe, tmp_path, tenants_dir, threshold=0.6)
+    mirror_tenant(engine, tenant)
+    inquiries = _surest_inquiries(karlsruhe, saved_model)
+    _decided(engine, inquiries[0], "Haushalt", "a" * 64)  # a slip of the mouse
+    _decided(engine, inquiries[1], "Anfrage", "b" * 64)
+    storage = TenantStorage(tmp_path / "home", "musterstadt")
+    real = training_module.request_second_looks
+
+    def connection_lost(*args: object, **kwargs: object) -> int:
+        raise ConnectionError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(training_module, "request_second_looks", connection_lost)
+    with tenant_session(engine, "musterstadt") as s, pytest.raises(ConnectionError):
+        train_tenant_model(s, storage, tenant, "run-1")
+    assert current_model_dir(storage) is None  # nothing switched on without its records
+    monkeypatch.setattr(training_module, "request_second_looks", real)
+    with tenant_session(engine, "musterstadt") as s:
+        again = train_tenant_model(s, storage, tenant, "run-2")  # the next night, no --force
+        assert again.skipped_reason is None and again.second_looks == 1
+        assert [i["document_sha256"] for i in list_reviews(s)] == ["a" * 64]
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "model_trained")).all()
+        assert [e.details["model_version"] for e in events] == [again.model_version]
+    active = current_model_dir(storage)
+    assert active is not None and active.name == again.model_version

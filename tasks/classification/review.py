@@ -16,6 +16,9 @@ from models.tenant_scope import TenantSession
 from tasks import audit
 
 KIND = "classification"
+STATUSES = ("open", "decided")
+MIN_USER, MAX_USER = 2, 80
+"""Who decided is part of the audit: not empty, and within its column."""
 
 
 class ReviewError(LookupError):
@@ -70,6 +73,13 @@ def list_reviews(session: TenantSession, *, status: str = "open") -> list[dict[s
 
 def decide(session: TenantSession, review_id: int, label: str, user: str) -> dict[str, Any]:
     """Confirm or correct a label; commits, audits, and returns what was decided."""
+    who = user.strip()
+    if not MIN_USER <= len(who) <= MAX_USER or not who.isprintable():
+        raise ReviewError(
+            f"Wer entscheidet? Ein Kürzel von {MIN_USER} bis {MAX_USER} Zeichen angeben "
+            "(es steht im Protokoll)"
+        )
+    user = who
     item = session.get(ReviewItem, review_id)  # another tenant's id is simply not found
     if item is None or item.kind != KIND:
         raise ReviewError(f"Prüfauftrag {review_id} gibt es nicht")

@@ -125,6 +125,10 @@ def train_tenant_model(
     Skips (with the reason in the summary) when there are too few examples, or when the
     current model was trained on exactly these examples (unless `force`).
 
+    The new model is switched on after its audit event and second looks are committed:
+    switched on first, a crash in between left a model in use whose second looks were
+    never asked for, and the next run, seeing its training set unchanged, skipped.
+
     Raises:
         DatasetError: when the configured history cannot be read (see `gather`).
 
@@ -164,7 +168,6 @@ def train_tenant_model(
     )
     version, folder = new_version_dir(storage)
     meta = save_model(model, folder)
-    activate(storage, version)
     options = [label.name for label in config.labels]
     summary.second_looks = request_second_looks(
         session, examples, doubts, options, version, flow_run_id
@@ -187,4 +190,5 @@ def train_tenant_model(
         training_set_sha256=summary.training_set_sha256,
     )
     session.commit()
+    activate(storage, version)  # only now: a crash before it retrains next time, loses nothing
     return summary
