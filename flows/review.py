@@ -12,13 +12,24 @@ from typing import Annotated, Any, Literal
 from prefect import flow, get_run_logger
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
-from pydantic import Field, create_model
+from pydantic import AfterValidator, Field, create_model
 
 from connectors.database import make_engine, tenant_session
 from models.parameter_field import TenantSlug, parameter
 from models.settings import Settings
-from tasks.classification.review import ReviewError, decide, list_reviews
+from tasks.classification.review import MAX_USER, MIN_USER, ReviewError, decide, list_reviews
 from tasks.tenant_guard import guard_run
+
+_EDGE = r"[^\s\x00-\x1f\x7f-\x9f]"
+REVIEWER_PATTERN = rf"^{_EDGE}(?:[^\x00-\x1f\x7f-\x9f]*{_EDGE})?$"
+"""No blank at either end, no control character: what the server can check itself, so
+the form refuses such a name before the run resumes (it would fail in `decide`)."""
+
+
+def _printable(value: str) -> str:
+    if not value.isprintable():  # the rest of `decide`'s rule (e.g. zero-width marks)
+        raise ValueError("Kürzel enthält nicht druckbare Zeichen")
+    return value
 
 
 def decision_form(options: list[str], suggestion: str | None) -> type[RunInput]:
@@ -37,12 +48,13 @@ def decision_form(options: list[str], suggestion: str | None) -> type[RunInput]:
             ),
         ),
         bearbeitet_von=(
-            str,
+            Annotated[str, AfterValidator(_printable)],
             Field(
                 title="Bearbeitet von",
                 description="Kürzel der Sachbearbeiterin / des Sachbearbeiters",
-                min_length=2,
-                max_length=80,
+                min_length=MIN_USER,
+                max_length=MAX_USER,
+                pattern=REVIEWER_PATTERN,
             ),
         ),
     )

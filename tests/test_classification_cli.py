@@ -41,7 +41,7 @@ from tests.conftest_classification import (  # noqa: F401  (the fixtures registe
 )
 from tests.conftest_limits import no_ollama_limit_fixture, set_limit  # noqa: F401
 from tests.conftest_ollama import closed_port, fake_ollama_fixture  # noqa: F401
-from tests.fake_ollama import FakeOllama
+from tests.fake_ollama import FakeOllama, error
 
 runner = CliRunner()
 
@@ -240,3 +240,26 @@ def test_a_configured_prefect_server_that_does_not_answer_is_said_at_once(
         out = _run("evaluate", *args, "--json", code=2)
     assert json.loads(out)["error"].startswith(f"Prefect-Server {dead} antwortet nicht")
     assert fake_ollama.chats == []  # nothing sent past the limit
+
+
+def test_the_llm_alone_without_its_model_or_server_ends_with_what_to_do(
+    saved_model: Saved,
+    karlsruhe: Subset,
+    fake_ollama: FakeOllama,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AMTSFLOW_OLLAMA_MODEL", "qwen2.5:3b")
+    monkeypatch.setenv("AMTSFLOW_OLLAMA_MAX_RETRIES", "0")
+    args = _three_papers_by_ollama(saved_model, karlsruhe, tmp_path)
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    fake_ollama.enqueue(*[error(404, "model 'qwen2.5:3b' not found")] * 3)
+    missing = json.loads(_run("evaluate", *args, "--json", code=2))["error"]
+    assert "ollama pull qwen2.5:3b" in missing
+    fake_ollama.enqueue(*[error(404, "model 'qwen2.5:3b' not found")] * 3)
+    result = runner.invoke(classify_app, ["predict", *args])
+    assert result.exit_code == 2 and result.stdout == ""  # no lines that look like answers
+    assert "ollama pull qwen2.5:3b" in result.stderr
+    monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{closed_port()}")
+    down = json.loads(_run("evaluate", *args, "--json", code=2))["error"]
+    assert "antwortet nicht" in down and "ollama serve" in down

@@ -226,6 +226,12 @@ def test_review_flow_pauses_with_a_german_form_and_records_the_decision(filled: 
     run = asyncio.run(paused_run())
     schema = run.state.state_details.run_input_keyset  # type: ignore[attr-defined]
     assert schema  # the run waits for typed input
+    for unusable in (" mk", "mk ", "m\tk", "m\x00k", "m"):  # `decide` would refuse them
+        with pytest.raises(RuntimeError, match="Cannot resume"):
+            resume_flow_run(
+                run.id,
+                run_input={"kategorie": "Sonstiges", "bearbeitet_von": unusable},  # type: ignore[attr-defined]
+            )
     resume_flow_run(
         run.id,
         run_input={
@@ -240,3 +246,15 @@ def test_review_flow_pauses_with_a_german_form_and_records_the_decision(filled: 
         assert (review.decision, review.decided_by) == ("Steuern und Abgaben", "mk")
     ctx.engine.dispose()
     time.sleep(0)
+
+
+def test_the_decision_form_takes_only_names_decide_takes() -> None:
+    from pydantic import ValidationError
+
+    from flows.review import decision_form
+
+    form = decision_form(["Gewerbe", "Sonstiges"], "Gewerbe")
+    assert form.model_validate({"bearbeitet_von": "Anna Müller"}).kategorie == "Gewerbe"  # type: ignore[attr-defined]
+    for unusable in (" mk", "mk\n", "m\u200bk", "m\u2028k", "x" * 81, "m"):
+        with pytest.raises(ValidationError, match="bearbeitet_von"):
+            form.model_validate({"kategorie": "Sonstiges", "bearbeitet_von": unusable})

@@ -174,8 +174,12 @@ def test_an_llm_failing_on_one_document_costs_only_that_document() -> None:
     assert agree.label == "Antrag" and unsure.label is None and not unsure.failed
     assert waits.failed and waits.label is None and waits.candidate is None
     assert waits.reasons == ["Ollama antwortet nicht (3 Versuche)"]
-    down = HybridClassifier(None, Failing(ClassificationError("weg")), labels=LABELS)
-    assert all(p.failed for p in down.classify(["a", "b"]))
+    down = HybridClassifier(None, Failing(ClassificationError("`ollama pull x`")), labels=LABELS)
+    with pytest.raises(ClassificationError, match="ollama pull x"):  # said, not swallowed
+        down.classify(["a", "b"])
+    broken = HybridClassifier(None, Failing(RuntimeError("intern")), labels=LABELS)
+    with pytest.raises(ClassificationError, match=r"LLM nicht verfügbar \(RuntimeError\)"):
+        broken.classify(["a", "b"])
 
 
 def test_incomplete_llm_answer_goes_to_review() -> None:

@@ -51,3 +51,27 @@ def test_the_llm_alone_files_only_what_it_is_sure_of(
         assert [doc_id for doc_id, _ in again] == [failed.document_id]
         fake_ollama.enqueue(sure)
         assert classify_batch(ctx, again)[ClassificationStatus.AUTO] == 1
+
+
+def test_a_missing_model_is_recorded_with_what_to_do(
+    filled: Path,  # noqa: F811
+    fake_ollama: FakeOllama,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The model was there when the run started (the check passed) and is gone since."""
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    with ParserPool(workers=1) as pool:
+        ctx, described = open_classify_context(Settings(), "musterstadt", pool, "ollama", None)
+        model = described.removeprefix("Ollama ")
+        pending = pending_documents(ctx, 1000)
+        fake_ollama.enqueue(*[error(404, f"model '{model}' not found")] * len(pending))
+        counts = classify_batch(ctx, pending)
+        unread = counts[ClassificationStatus.NEEDS_OCR] + counts[ClassificationStatus.UNREADABLE]
+        assert counts[ClassificationStatus.FAILED] == len(pending) - unread > 10
+        assert len(fake_ollama.chats) == 1  # a refusal: the rest is not asked
+        with ctx.session() as session:
+            reasons = session.scalars(
+                select(Classification.reasons).where(Classification.status == "failed")
+            ).all()
+            assert reasons and all(f"ollama pull {model}" in r[0] for r in reasons)
+            assert not session.scalars(select(ReviewItem)).all()

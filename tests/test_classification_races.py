@@ -183,3 +183,57 @@ def test_two_runs_recording_at_the_same_moment_take_turns(filled: Path) -> None:
             session.scalars(select(ReviewItem.subject_id).where(ReviewItem.status == "open"))
         )
         assert per_document and set(per_document.values()) == {1}
+
+
+def test_a_review_left_open_from_an_earlier_attempt_is_reused_or_closed(
+    filled: Path,  # noqa: F811
+) -> None:
+    with ParserPool(workers=1) as pool:
+        ctx = _ctx(FakeClassifier(), pool)
+        docs = pending_documents(ctx, 1000)
+        first = classify_batch(ctx, docs)
+        assert first["review"] > 0 and first["auto"] > 0
+        with ctx.session() as session:  # as an overlap before migration 0009 could leave it
+            for row in session.scalars(select(Classification)):
+                row.status = "failed"
+            session.commit()
+            left_open = dict(
+                session.execute(
+                    select(ReviewItem.subject_id, ReviewItem.id).where(ReviewItem.status == "open")
+                )
+                .tuples()
+                .all()
+            )
+        unsure = _ctx(FakeClassifier(), pool)
+        again = classify_batch(unsure, pending_documents(unsure, 1000))
+        assert again["review"] == first["review"]  # no IntegrityError, no second item
+        with ctx.session() as session:
+            still_open = dict(
+                session.execute(
+                    select(ReviewItem.subject_id, ReviewItem.id).where(ReviewItem.status == "open")
+                )
+                .tuples()
+                .all()
+            )
+            assert still_open == left_open  # the same items, brought up to date
+            for row in session.scalars(select(Classification)):
+                row.status = "failed"
+            session.commit()
+        sure = _ctx(FakeClassifier(), pool)
+        sure.classifier.classify = lambda texts: [  # type: ignore[method-assign]
+            Prediction(label="Gewerbe", candidate="Gewerbe", confidence=0.99, backend="fake")
+            for _ in texts
+        ]
+        labelled = classify_batch(sure, pending_documents(sure, 1000))
+        assert labelled["review"] == 0 and labelled["auto"] > 0
+    with ctx.session() as session:
+        statuses = dict(
+            session.execute(
+                select(ReviewItem.id, ReviewItem.status).where(
+                    ReviewItem.id.in_(list(left_open.values()))
+                )
+            )
+            .tuples()
+            .all()
+        )
+        assert set(statuses.values()) == {"superseded"}  # a clerk cannot overrule the label

@@ -146,6 +146,31 @@ def test_a_confirmed_second_decision_is_final(
         assert summary.second_looks == 0 and not list_reviews(s)
 
 
+def test_an_item_closed_unseen_does_not_count_as_a_look(
+    karlsruhe: Subset, saved_model: Saved, tmp_path: Path, tenants_dir: Path, engine: Engine
+) -> None:
+    tenant = karlsruhe_tenant(karlsruhe, tmp_path, tenants_dir, threshold=0.6)
+    mirror_tenant(engine, tenant)
+    paper = _surest_inquiries(karlsruhe, saved_model)[0]
+    doc_id = _decided(engine, paper, "Haushalt", "d" * 64)
+    storage = TenantStorage(tmp_path / "home", "musterstadt")
+    with tenant_session(engine, "musterstadt") as s:
+        s.add(  # a duplicate an overlapping run opened, closed by migration 0009
+            ReviewItem(
+                kind=KIND,
+                subject_id=doc_id,
+                suggestion="Anfrage",
+                status="superseded",
+                options=["Anfrage", "Haushalt"],
+            )
+        )
+        s.commit()
+        summary = train_tenant_model(s, storage, tenant, None)
+        assert summary.second_looks == 1
+        [item] = list_reviews(s)
+        assert item["document_sha256"] == "d" * 64
+
+
 def test_a_crash_before_the_commit_leaves_the_old_model_and_retrains_next_time(
     karlsruhe: Subset,
     saved_model: Saved,

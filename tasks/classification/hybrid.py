@@ -20,7 +20,8 @@ The rule, per document (thresholds per tenant):
    batch never stops, and the answers the LLM did give are used.
 
 With no trained model passed in, this is the LLM-only backend: the same `llm_threshold`
-decides what is filed without a clerk.
+decides what is filed without a clerk, and an LLM that gives no answer at all (missing
+model, server down) raises its `ClassificationError`, whose message says what to do.
 """
 
 from __future__ import annotations
@@ -96,8 +97,15 @@ class HybridClassifier:
             return None, "kein LLM eingerichtet"
         try:
             answers = list(self.llm.classify(texts))
+        except ClassificationError as exc:  # our own message, no document text in it
+            if self.trained is None:  # the LLM alone: its clear message (`ollama pull`) is
+                raise  # the outcome, for the command line and for the run's records
+            log.warning("LLM-Klassifikation fehlgeschlagen: %s", exc)
+            return None, f"LLM nicht verfügbar: {exc}"[:_REASON_CHARS]
         except Exception as exc:  # the backend's failure parks documents, never the batch
             log.warning("LLM-Klassifikation fehlgeschlagen: %s", type(exc).__name__)
+            if self.trained is None:
+                raise ClassificationError(f"LLM nicht verfügbar ({type(exc).__name__})") from exc
             return None, f"LLM nicht verfügbar ({type(exc).__name__})"
         if len(answers) != len(texts):
             return None, "LLM-Antwort unvollständig"

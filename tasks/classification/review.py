@@ -6,6 +6,7 @@ in `decide`, so each is audited the same way and feeds the next training run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -32,18 +33,49 @@ def open_review(
     options: list[str],
     flow_run_id: str | None,
 ) -> ReviewItem:
-    """Park a document for a clerk, with the machine's suggestion and its reasons."""
-    item = ReviewItem(
-        kind=KIND,
-        subject_id=document_id,
-        suggestion=prediction.candidate,
-        confidence=prediction.confidence,
-        reasons=list(prediction.reasons),
-        options=options,
-        flow_run_id=flow_run_id,
+    """Park a document for a clerk, with the machine's suggestion and its reasons.
+
+    A document has at most one open item (a partial unique index says so). One still
+    open from an earlier attempt, e.g. left by an overlapping run before the document's
+    result was recorded failed, is brought up to date instead of a second one failing
+    the whole batch on that index every night.
+    """
+    item = session.scalar(
+        select(ReviewItem).where(
+            ReviewItem.kind == KIND,
+            ReviewItem.subject_id == document_id,
+            ReviewItem.status == "open",
+        )
     )
-    session.add(item)
+    if item is None:
+        item = ReviewItem(kind=KIND, subject_id=document_id)
+        session.add(item)
+    item.suggestion = prediction.candidate
+    item.confidence = prediction.confidence
+    item.reasons = list(prediction.reasons)
+    item.options = options
+    item.flow_run_id = flow_run_id
     return item
+
+
+def supersede_open_reviews(session: TenantSession, document_ids: Sequence[int]) -> int:
+    """Close the documents' open items once a run has labelled them without a clerk.
+
+    Such an item is left from an earlier attempt; a clerk deciding it now would overrule
+    a newer result they never saw. One statement per batch; returns how many closed.
+    """
+    if not document_ids:
+        return 0
+    result = session.execute(
+        update(ReviewItem)
+        .where(
+            ReviewItem.kind == KIND,
+            ReviewItem.subject_id.in_(list(document_ids)),
+            ReviewItem.status == "open",
+        )
+        .values(status="superseded")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def list_reviews(session: TenantSession, *, status: str = "open") -> list[dict[str, Any]]:

@@ -39,7 +39,7 @@ from models.tenant import Tenant
 from models.tenant_scope import TenantSession
 from tasks import audit
 from tasks.classification.extract import ClassificationText, ParseLimits, classification_text
-from tasks.classification.review import open_review
+from tasks.classification.review import open_review, supersede_open_reviews
 
 CLASSIFIABLE_KINDS = ("pdf", "docx", "eml", "json")
 
@@ -203,6 +203,7 @@ def classify_batch(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Cou
                 _record(session, ctx, doc_id, sha, ClassificationStatus.FAILED, None, [failure])
             counts[ClassificationStatus.FAILED] += len(readable)
         answered = readable if failure is None else []
+        labelled: list[int] = []
         for (doc_id, sha), prediction in zip(answered, predictions, strict=True):
             if prediction.failed:  # the backend had no answer for it: asked again next run
                 status = ClassificationStatus.FAILED
@@ -212,12 +213,14 @@ def classify_batch(ctx: ClassifyContext, docs: Sequence[tuple[int, str]]) -> Cou
             if prediction.label is not None:
                 status = ClassificationStatus.AUTO
                 counts[f"label:{prediction.label}"] += 1
+                labelled.append(doc_id)
             else:
                 status = ClassificationStatus.REVIEW
                 open_review(session, doc_id, prediction, ctx.options, ctx.flow_run_id)
             _record(session, ctx, doc_id, sha, status, prediction, list(prediction.reasons))
             counts[status] += 1
             counts[f"backend:{prediction.backend}"] += 1
+        supersede_open_reviews(session, labelled)
         session.commit()
     return counts
 

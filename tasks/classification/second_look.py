@@ -47,7 +47,9 @@ def request_second_looks(
     reviews: dict[int, list[str]] = {}
     for subject, status in session.execute(
         select(ReviewItem.subject_id, ReviewItem.status).where(
-            ReviewItem.kind == KIND, ReviewItem.subject_id.in_(sorted(decisions))
+            ReviewItem.kind == KIND,
+            ReviewItem.subject_id.in_(sorted(decisions)),
+            ReviewItem.status != "superseded",  # closed unseen: no look by a clerk
         )
     ):
         reviews.setdefault(subject, []).append(status)
