@@ -35,7 +35,7 @@ from tasks.decision import (
 )
 from tasks.intake_context import FileResult, IntakeContext, Outcome
 from tasks.reasons import Reason
-from tasks.registration import Registered, register
+from tasks.registration import Registered, register, shown_name
 from tasks.stopped_parts import Held
 
 #: How many forwarded mails inside each other have their attachments searched for forms
@@ -90,7 +90,9 @@ def _attachments(
     parts: list[_Part] = []
     for number, attachment in enumerate(parsed.attachments, start=1):
         stored = ctx.storage.store_bytes(attachment.content)
-        name = within + (attachment.filename or f"Anhang {number}")
+        # the name reaches reasons and audit rows: NUL or a control character in a crafted
+        # header made PostgreSQL refuse them, and the e-mail stuck night after night
+        name = within + (shown_name(attachment.filename) or f"Anhang {number}")
         reg = register(ctx, stored, name, parent_id=email.document_id)
         parts.append(_Part(reg, name, email.sha256))
     fresh = {ctx.storage.path_for(p.reg.sha256): p for p in parts if not p.reg.duplicate}

@@ -492,3 +492,14 @@ def test_shown_names_are_always_storable(name: str) -> None:
         shown.encode("utf-8")  # no lone surrogates left
         assert "\x00" not in shown and len(shown) <= 255
         assert all(ch.isprintable() for ch in shown)
+
+
+def test_an_attachment_name_with_a_nul_is_shown_not_fatal(
+    prefect_api: str, amtsflow_env: Path, database_url: str
+) -> None:
+    raw = _mail("Anbei.", ("fehlerXXhaft.json", FAULTY_JSON))
+    raw = raw.replace(b"XX", b"\x00")  # a crafted header: NUL in the file name
+    summary = _run_mail(amtsflow_env, raw)
+    assert summary.errors == 0 and summary.quarantined == 1  # the e-mail names its part
+    entry = _quarantine(amtsflow_env, database_url)[_sha(raw)]
+    assert "fehler\ufffdhaft.json" in str(entry.reason)
